@@ -1,0 +1,115 @@
+//! The texts of a petition (SPEC §1.1), each a newtype that can only hold valid text.
+
+use crate::validation::{checked_text, required_text, ValidationError};
+
+macro_rules! petition_text {
+    ($(#[$doc:meta])* $name:ident, max = $max:expr, required = $required:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The most characters this text may have after trimming.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trims `raw` and checks it against the rules for this text.
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                let text = if $required {
+                    required_text(raw, Self::MAX_CHARS)?
+                } else {
+                    checked_text(raw, Self::MAX_CHARS)?
+                };
+                Ok(Self(text))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+petition_text!(
+    /// The petition's title: what the petitioners ask for.
+    PetitionAction, max = 80, required = true
+);
+petition_text!(
+    /// Why the petition matters, in a few sentences.
+    Background, max = 300, required = true
+);
+petition_text!(
+    /// Optional further detail; may be empty.
+    AdditionalDetails, max = 800, required = false
+);
+petition_text!(
+    /// A note from the Petitions Committee, written by staff and shown publicly.
+    CommitteeNote, max = 800, required = false
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_action_is_trimmed_and_stored_as_written() {
+        let action = PetitionAction::parse("  Ban <b>bold</b> & \"quotes\"  ").unwrap();
+        assert_eq!(action.as_str(), "Ban <b>bold</b> & \"quotes\"");
+    }
+
+    #[test]
+    fn a_blank_action_is_refused() {
+        assert_eq!(PetitionAction::parse(" \n\t "), Err(ValidationError::Blank));
+    }
+
+    #[test]
+    fn eighty_characters_fit_in_an_action_but_eighty_one_do_not() {
+        assert!(PetitionAction::parse(&"é".repeat(80)).is_ok());
+        assert_eq!(
+            PetitionAction::parse(&"é".repeat(81)),
+            Err(ValidationError::TooLong { max: 80, actual: 81 })
+        );
+    }
+
+    #[test]
+    fn background_allows_three_hundred_characters() {
+        assert!(Background::parse(&"a".repeat(300)).is_ok());
+        assert!(Background::parse(&"a".repeat(301)).is_err());
+    }
+
+    #[test]
+    fn additional_details_may_be_empty() {
+        assert_eq!(AdditionalDetails::parse("   ").unwrap().as_str(), "");
+        assert!(AdditionalDetails::parse(&"a".repeat(801)).is_err());
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_are_kept_but_other_control_characters_are_refused() {
+        let details = AdditionalDetails::parse("one\r\ntwo\n\tthree").unwrap();
+        assert_eq!(details.as_str(), "one\r\ntwo\n\tthree");
+        assert_eq!(Background::parse("bell\u{7}"), Err(ValidationError::ControlCharacter));
+        assert_eq!(Background::parse("lone\rreturn"), Err(ValidationError::ControlCharacter));
+    }
+
+    proptest! {
+        #[test]
+        fn any_parsed_action_is_trimmed_non_empty_and_short(raw in "\\PC{0,120}") {
+            if let Ok(action) = PetitionAction::parse(&raw) {
+                let text = action.as_str();
+                prop_assert!(!text.is_empty());
+                prop_assert!(text.chars().count() <= PetitionAction::MAX_CHARS);
+                prop_assert_eq!(text, text.trim());
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The one error type for input that breaks a rule; the API attaches the field name.
+
+use thiserror::Error;
+
+/// Why a piece of user input was refused. Messages are written for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    #[error("must not be blank")]
+    Blank,
+    #[error("must be {max} characters or fewer (it is {actual})")]
+    TooLong { max: usize, actual: usize },
+    #[error("must not contain control characters")]
+    ControlCharacter,
+    #[error("must not start with =, +, - or @")]
+    FormulaPrefix,
+    #[error("must not contain a web address")]
+    ContainsUrl,
+    #[error("is not a valid email address")]
+    InvalidEmail,
+    #[error("is not a valid UK postcode")]
+    InvalidPostcode,
+}
+
+/// Trims `raw` and checks the length (in characters) and the characters allowed in free text.
+/// A carriage return is accepted only as part of a CRLF line break, as browsers send them.
+pub(crate) fn checked_text(raw: &str, max: usize) -> Result<String, ValidationError> {
+    let trimmed = raw.trim();
+    let mut chars = trimmed.chars().peekable();
+    while let Some(c) = chars.next() {
+        let is_crlf = c == '\r' && chars.peek() == Some(&'\n');
+        if c.is_control() && c != '\n' && c != '\t' && !is_crlf {
+            return Err(ValidationError::ControlCharacter);
+        }
+    }
+    let actual = trimmed.chars().count();
+    if actual > max {
+        return Err(ValidationError::TooLong { max, actual });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Like [`checked_text`], but an empty result is refused.
+pub(crate) fn required_text(raw: &str, max: usize) -> Result<String, ValidationError> {
+    let text = checked_text(raw, max)?;
+    if text.is_empty() {
+        return Err(ValidationError::Blank);
+    }
+    Ok(text)
+}
