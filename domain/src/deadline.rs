@@ -20,20 +20,35 @@ pub fn end_of_london_day(date: NaiveDate) -> DateTime<Utc> {
     London
         .from_local_datetime(&last_millisecond)
         .earliest()
-        .map_or_else(|| Utc.from_utc_datetime(&last_millisecond), |local| local.with_timezone(&Utc))
+        .map_or_else(
+            || Utc.from_utc_datetime(&last_millisecond),
+            |local| local.with_timezone(&Utc),
+        )
 }
 
 /// The deadline of a petition opened at `opened_at`: the end of the London day it opened,
 /// `duration_months` later (clipped to the month's end), plus `extension_days`.
-pub fn deadline(opened_at: DateTime<Utc>, duration_months: u32, extension_days: u32) -> DateTime<Utc> {
+pub fn deadline(
+    opened_at: DateTime<Utc>,
+    duration_months: u32,
+    extension_days: u32,
+) -> DateTime<Utc> {
     end_of_london_day(closing_date_for(opened_at, duration_months, extension_days))
 }
 
 /// The last London date on which the petition can be signed (`closing_date` in the JSON).
-pub fn closing_date_for(opened_at: DateTime<Utc>, duration_months: u32, extension_days: u32) -> NaiveDate {
+pub fn closing_date_for(
+    opened_at: DateTime<Utc>,
+    duration_months: u32,
+    extension_days: u32,
+) -> NaiveDate {
     let opened_on = london_date(opened_at);
-    let clipped = opened_on.checked_add_months(Months::new(duration_months)).unwrap_or(NaiveDate::MAX);
-    clipped.checked_add_days(chrono::Days::new(extension_days.into())).unwrap_or(NaiveDate::MAX)
+    let clipped = opened_on
+        .checked_add_months(Months::new(duration_months))
+        .unwrap_or(NaiveDate::MAX);
+    clipped
+        .checked_add_days(chrono::Days::new(extension_days.into()))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The London date of an existing deadline.
@@ -76,7 +91,11 @@ mod tests {
     fn a_petition_opened_on_new_years_day_can_be_signed_all_through_the_first_of_july() {
         let deadline = deadline(utc("2020-01-01T12:00:00Z"), 6, 0);
         assert_eq!(closing_date(deadline), date("2020-07-01"));
-        assert_eq!(deadline, utc("2020-07-01T22:59:59.999Z"), "1 July is in British Summer Time");
+        assert_eq!(
+            deadline,
+            utc("2020-07-01T22:59:59.999Z"),
+            "1 July is in British Summer Time"
+        );
         assert!(is_signable(deadline, deadline));
         assert!(!is_signable(deadline, deadline + Duration::milliseconds(1)));
     }
@@ -84,45 +103,79 @@ mod tests {
     #[test]
     fn the_official_trump_petition_closed_when_our_rule_says() {
         // petition 114003: opened 2015-12-08T16:39:59.718Z, closed_at 2016-06-08T22:59:59.999Z.
-        assert_eq!(deadline(utc("2015-12-08T16:39:59.718Z"), 6, 0), utc("2016-06-08T22:59:59.999Z"));
+        assert_eq!(
+            deadline(utc("2015-12-08T16:39:59.718Z"), 6, 0),
+            utc("2016-06-08T22:59:59.999Z")
+        );
     }
 
     #[test]
     fn the_opening_day_is_the_london_day_not_the_utc_day() {
         // 23:30 UTC on 30 June is already 1 July in London.
-        assert_eq!(closing_date_for(utc("2021-06-30T23:30:00Z"), 6, 0), date("2022-01-01"));
-        assert_eq!(deadline(utc("2021-06-30T23:30:00Z"), 6, 0), utc("2022-01-01T23:59:59.999Z"));
+        assert_eq!(
+            closing_date_for(utc("2021-06-30T23:30:00Z"), 6, 0),
+            date("2022-01-01")
+        );
+        assert_eq!(
+            deadline(utc("2021-06-30T23:30:00Z"), 6, 0),
+            utc("2022-01-01T23:59:59.999Z")
+        );
     }
 
     #[test]
     fn month_ends_are_clipped() {
-        assert_eq!(closing_date_for(utc("2023-08-31T10:00:00Z"), 6, 0), date("2024-02-29"));
-        assert_eq!(closing_date_for(utc("2022-08-31T10:00:00Z"), 6, 0), date("2023-02-28"));
-        assert_eq!(closing_date_for(utc("2022-12-31T10:00:00Z"), 6, 0), date("2023-06-30"));
+        assert_eq!(
+            closing_date_for(utc("2023-08-31T10:00:00Z"), 6, 0),
+            date("2024-02-29")
+        );
+        assert_eq!(
+            closing_date_for(utc("2022-08-31T10:00:00Z"), 6, 0),
+            date("2023-02-28")
+        );
+        assert_eq!(
+            closing_date_for(utc("2022-12-31T10:00:00Z"), 6, 0),
+            date("2023-06-30")
+        );
     }
 
     #[test]
     fn extensions_add_whole_days() {
-        assert_eq!(closing_date_for(utc("2023-08-31T10:00:00Z"), 6, 3), date("2024-03-03"));
+        assert_eq!(
+            closing_date_for(utc("2023-08-31T10:00:00Z"), 6, 3),
+            date("2024-03-03")
+        );
     }
 
     #[test]
     fn confirmation_stays_possible_for_a_day_after_the_deadline() {
         let deadline = utc("2020-07-01T22:59:59.999Z");
-        assert_eq!(confirmation_closes_at(deadline), utc("2020-07-02T22:59:59.999Z"));
+        assert_eq!(
+            confirmation_closes_at(deadline),
+            utc("2020-07-02T22:59:59.999Z")
+        );
     }
 
     #[test]
     fn midnights_are_counted_in_london() {
-        assert_eq!(london_midnights_between(utc("2024-03-30T22:00:00Z"), utc("2024-04-01T00:30:00Z")), 2);
+        assert_eq!(
+            london_midnights_between(utc("2024-03-30T22:00:00Z"), utc("2024-04-01T00:30:00Z")),
+            2
+        );
         // 23:30 UTC in summer is already past a London midnight.
-        assert_eq!(london_midnights_between(utc("2024-06-01T22:00:00Z"), utc("2024-06-01T23:30:00Z")), 1);
-        assert_eq!(london_midnights_between(utc("2024-06-01T23:30:00Z"), utc("2024-06-01T22:00:00Z")), 0);
+        assert_eq!(
+            london_midnights_between(utc("2024-06-01T22:00:00Z"), utc("2024-06-01T23:30:00Z")),
+            1
+        );
+        assert_eq!(
+            london_midnights_between(utc("2024-06-01T23:30:00Z"), utc("2024-06-01T22:00:00Z")),
+            0
+        );
     }
 
     /// Any instant from 1990 to 2100, to the millisecond.
     fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
-        (631_152_000_000_i64..4_102_444_800_000).prop_map(|ms| DateTime::from_timestamp_millis(ms).unwrap())
+        (631_152_000_000_i64..4_102_444_800_000)
+            .prop_map(|ms| DateTime::from_timestamp_millis(ms).unwrap())
     }
 
     proptest! {
@@ -185,8 +238,14 @@ mod tests {
             for hour in [0, 1, 2, 12, 22, 23] {
                 let opened = Utc.from_utc_datetime(&day.and_hms_opt(hour, 30, 0).unwrap());
                 let deadline = deadline(opened, 6, 0);
-                assert_eq!(deadline.with_timezone(&London).time(), chrono::NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap());
-                assert_eq!(confirmation_closes_at(deadline) - deadline, Duration::hours(24));
+                assert_eq!(
+                    deadline.with_timezone(&London).time(),
+                    chrono::NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()
+                );
+                assert_eq!(
+                    confirmation_closes_at(deadline) - deadline,
+                    Duration::hours(24)
+                );
             }
             day = day.succ_opt().unwrap();
         }

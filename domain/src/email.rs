@@ -19,9 +19,14 @@ impl Email {
             return Err(ValidationError::Blank);
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::TooLong { max: Self::MAX_CHARS, actual: trimmed.chars().count() });
+            return Err(ValidationError::TooLong {
+                max: Self::MAX_CHARS,
+                actual: trimmed.chars().count(),
+            });
         }
-        let (local, domain) = trimmed.rsplit_once('@').ok_or(ValidationError::InvalidEmail)?;
+        let (local, domain) = trimmed
+            .rsplit_once('@')
+            .ok_or(ValidationError::InvalidEmail)?;
         if !is_valid_local_part(local) || !is_valid_domain(domain) {
             return Err(ValidationError::InvalidEmail);
         }
@@ -62,7 +67,9 @@ fn is_valid_local_part(local: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_alphanumeric() || SPECIALS.contains(c))
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || SPECIALS.contains(c))
 }
 
 fn is_valid_domain(domain: &str) -> bool {
@@ -76,7 +83,9 @@ fn is_valid_domain(domain: &str) -> bool {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(char::is_alphabetic))
 }
 
 #[cfg(test)]
@@ -86,20 +95,42 @@ mod tests {
 
     #[test]
     fn the_domain_is_lower_cased_but_the_local_part_is_kept() {
-        assert_eq!(Email::parse(" Jo.Bloggs@Example.COM ").unwrap().as_str(), "Jo.Bloggs@example.com");
+        assert_eq!(
+            Email::parse(" Jo.Bloggs@Example.COM ").unwrap().as_str(),
+            "Jo.Bloggs@example.com"
+        );
     }
 
     #[test]
     fn addresses_without_a_proper_domain_are_refused() {
-        for bad in ["jo", "jo@", "@example.com", "jo@example", "jo@@example.com", "jo@exa mple.com", "jo..b@example.com", "jo@-x.com", "jo@example.c0m"] {
-            assert_eq!(Email::parse(bad), Err(ValidationError::InvalidEmail), "{bad}");
+        for bad in [
+            "jo",
+            "jo@",
+            "@example.com",
+            "jo@example",
+            "jo@@example.com",
+            "jo@exa mple.com",
+            "jo..b@example.com",
+            "jo@-x.com",
+            "jo@example.c0m",
+        ] {
+            assert_eq!(
+                Email::parse(bad),
+                Err(ValidationError::InvalidEmail),
+                "{bad}"
+            );
         }
         assert_eq!(Email::parse("  "), Err(ValidationError::Blank));
     }
 
     #[test]
     fn plus_extensions_are_ignored_in_the_canonical_form() {
-        assert_eq!(Email::parse("Jo+petitions@Example.com").unwrap().canonical(), "jo@example.com");
+        assert_eq!(
+            Email::parse("Jo+petitions@Example.com")
+                .unwrap()
+                .canonical(),
+            "jo@example.com"
+        );
     }
 
     #[test]

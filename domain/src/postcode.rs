@@ -11,7 +11,11 @@ const OUTWARD_SHAPES: [&str; 6] = ["A9", "A99", "AA9", "AA99", "A9A", "AA9A"];
 
 impl Postcode {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let normalised: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let normalised: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         if normalised.is_empty() {
             return Err(ValidationError::Blank);
         }
@@ -47,9 +51,9 @@ impl Postcode {
 }
 
 fn is_bfpo(normalised: &str) -> bool {
-    normalised
-        .strip_prefix("BFPO")
-        .is_some_and(|number| (1..=4).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit()))
+    normalised.strip_prefix("BFPO").is_some_and(|number| {
+        (1..=4).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit())
+    })
 }
 
 fn is_standard(normalised: &str) -> bool {
@@ -57,7 +61,10 @@ fn is_standard(normalised: &str) -> bool {
         return false;
     }
     let (outward, inward) = normalised.split_at(normalised.len() - 3);
-    matches_shape(inward, "9AA") && OUTWARD_SHAPES.iter().any(|shape| matches_shape(outward, shape))
+    matches_shape(inward, "9AA")
+        && OUTWARD_SHAPES
+            .iter()
+            .any(|shape| matches_shape(outward, shape))
 }
 
 fn matches_shape(text: &str, shape: &str) -> bool {
@@ -81,22 +88,48 @@ mod tests {
 
     #[test]
     fn every_outward_shape_is_accepted() {
-        for good in ["M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB", "GIR 0AA", "BFPO 1234", "bfpo 5"] {
+        for good in [
+            "M1 1AE",
+            "B33 8TH",
+            "CR2 6XH",
+            "DN55 1PT",
+            "W1A 0AX",
+            "EC1A 1BB",
+            "GIR 0AA",
+            "BFPO 1234",
+            "bfpo 5",
+        ] {
             assert!(Postcode::parse(good).is_ok(), "{good}");
         }
     }
 
     #[test]
     fn malformed_postcodes_are_refused() {
-        for bad in ["SW1A", "1AA SW1", "SW1A 1A", "SW1AA 1AA", "BFPO", "BFPO 12345", "S£1A 1AA", "ÅB1 1AA"] {
-            assert_eq!(Postcode::parse(bad), Err(ValidationError::InvalidPostcode), "{bad}");
+        for bad in [
+            "SW1A",
+            "1AA SW1",
+            "SW1A 1A",
+            "SW1AA 1AA",
+            "BFPO",
+            "BFPO 12345",
+            "S£1A 1AA",
+            "ÅB1 1AA",
+        ] {
+            assert_eq!(
+                Postcode::parse(bad),
+                Err(ValidationError::InvalidPostcode),
+                "{bad}"
+            );
         }
         assert_eq!(Postcode::parse("  "), Err(ValidationError::Blank));
     }
 
     #[test]
     fn the_sector_is_the_outward_code_and_the_first_inward_digit() {
-        assert_eq!(Postcode::parse("SW1A 1AA").unwrap().sector().as_deref(), Some("SW1A 1"));
+        assert_eq!(
+            Postcode::parse("SW1A 1AA").unwrap().sector().as_deref(),
+            Some("SW1A 1")
+        );
         assert_eq!(Postcode::parse("BFPO 5").unwrap().sector(), None);
     }
 

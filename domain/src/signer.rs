@@ -19,7 +19,10 @@ impl SignerName {
             return Err(ValidationError::FormulaPrefix);
         }
         let lower = name.to_lowercase();
-        if ["http://", "https://", "www."].iter().any(|marker| lower.contains(marker)) {
+        if ["http://", "https://", "www."]
+            .iter()
+            .any(|marker| lower.contains(marker))
+        {
             return Err(ValidationError::ContainsUrl);
         }
         Ok(Self(name))
@@ -31,7 +34,11 @@ impl SignerName {
 
     /// The name folded for comparison: case and runs of spaces do not make a different person.
     pub fn comparable(&self) -> String {
-        self.0.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+        self.0
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
     }
 }
 
@@ -41,15 +48,30 @@ mod tests {
 
     #[test]
     fn a_plain_name_is_accepted_and_trimmed() {
-        assert_eq!(SignerName::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            SignerName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
     }
 
     #[test]
     fn names_that_look_like_formulas_or_links_are_refused() {
-        assert_eq!(SignerName::parse("=SUM(A1)"), Err(ValidationError::FormulaPrefix));
-        assert_eq!(SignerName::parse("@handle"), Err(ValidationError::FormulaPrefix));
-        assert_eq!(SignerName::parse("Visit https://spam.example"), Err(ValidationError::ContainsUrl));
-        assert_eq!(SignerName::parse("WWW.spam.example"), Err(ValidationError::ContainsUrl));
+        assert_eq!(
+            SignerName::parse("=SUM(A1)"),
+            Err(ValidationError::FormulaPrefix)
+        );
+        assert_eq!(
+            SignerName::parse("@handle"),
+            Err(ValidationError::FormulaPrefix)
+        );
+        assert_eq!(
+            SignerName::parse("Visit https://spam.example"),
+            Err(ValidationError::ContainsUrl)
+        );
+        assert_eq!(
+            SignerName::parse("WWW.spam.example"),
+            Err(ValidationError::ContainsUrl)
+        );
         assert!(SignerName::parse(&"a".repeat(256)).is_err());
     }
 

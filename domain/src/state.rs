@@ -39,20 +39,35 @@ pub trait StateMachine: Copy + Eq + fmt::Debug + 'static {
     const TRANSITIONS: &'static [Transition<Self, Self::Event>];
 
     /// The state after `event`, if `authority` may cause it from here.
-    fn apply(self, event: Self::Event, authority: Authority) -> Result<Self, TransitionError<Self, Self::Event>> {
+    fn apply(
+        self,
+        event: Self::Event,
+        authority: Authority,
+    ) -> Result<Self, TransitionError<Self, Self::Event>> {
         let row = Self::TRANSITIONS
             .iter()
             .find(|row| row.event == event && row.from.contains(&self))
-            .ok_or_else(|| TransitionError::NotAllowed { from: self, event, allowed: self.allowed_events() })?;
+            .ok_or_else(|| TransitionError::NotAllowed {
+                from: self,
+                event,
+                allowed: self.allowed_events(),
+            })?;
         if authority < row.by {
-            return Err(TransitionError::NotPermitted { event, required: row.by });
+            return Err(TransitionError::NotPermitted {
+                event,
+                required: row.by,
+            });
         }
         Ok(row.to)
     }
 
     /// Every event the table allows from this state, in table order.
     fn allowed_events(self) -> Vec<Self::Event> {
-        Self::TRANSITIONS.iter().filter(|row| row.from.contains(&self)).map(|row| row.event).collect()
+        Self::TRANSITIONS
+            .iter()
+            .filter(|row| row.from.contains(&self))
+            .map(|row| row.event)
+            .collect()
     }
 }
 
@@ -136,10 +151,32 @@ use Authority::{Moderator, Sysadmin, System};
 use ModerationEvent as M;
 use PetitionState as P;
 
-const PRE_PUBLICATION: &[PetitionState] = &[P::Pending, P::Validated, P::Sponsored, P::Flagged, P::Dormant];
-const REJECTABLE: &[PetitionState] = &[P::Pending, P::Validated, P::Sponsored, P::Flagged, P::Dormant, P::Open];
+const PRE_PUBLICATION: &[PetitionState] = &[
+    P::Pending,
+    P::Validated,
+    P::Sponsored,
+    P::Flagged,
+    P::Dormant,
+];
+const REJECTABLE: &[PetitionState] = &[
+    P::Pending,
+    P::Validated,
+    P::Sponsored,
+    P::Flagged,
+    P::Dormant,
+    P::Open,
+];
 const REMOVABLE: &[PetitionState] = &[
-    P::Pending, P::Validated, P::Sponsored, P::Flagged, P::Dormant, P::Open, P::Closed, P::Rejected, P::Hidden, P::Stopped,
+    P::Pending,
+    P::Validated,
+    P::Sponsored,
+    P::Flagged,
+    P::Dormant,
+    P::Open,
+    P::Closed,
+    P::Rejected,
+    P::Hidden,
+    P::Stopped,
 ];
 
 impl StateMachine for PetitionState {
@@ -228,9 +265,17 @@ string_enum!(
     }
 );
 
-const DEBATE_OPEN: &[DebateState] = &[DebateState::Pending, DebateState::Awaiting, DebateState::Scheduled];
+const DEBATE_OPEN: &[DebateState] = &[
+    DebateState::Pending,
+    DebateState::Awaiting,
+    DebateState::Scheduled,
+];
 const DEBATE_OUTCOME: &[DebateState] = &[
-    DebateState::Pending, DebateState::Awaiting, DebateState::Scheduled, DebateState::Debated, DebateState::NotDebated,
+    DebateState::Pending,
+    DebateState::Awaiting,
+    DebateState::Scheduled,
+    DebateState::Debated,
+    DebateState::NotDebated,
 ];
 
 impl StateMachine for DebateState {
@@ -261,8 +306,19 @@ mod tests {
     #[test]
     fn a_pending_petition_cannot_be_published_and_the_refusal_names_what_is_allowed() {
         let refusal = P::Pending.apply(M::Publish, Sysadmin).unwrap_err();
-        let TransitionError::NotAllowed { allowed, .. } = refusal else { panic!("expected NotAllowed") };
-        assert_eq!(allowed, vec![M::ConfirmCreator, M::Reject, M::Hide, M::StopAtDissolution, M::Remove]);
+        let TransitionError::NotAllowed { allowed, .. } = refusal else {
+            panic!("expected NotAllowed")
+        };
+        assert_eq!(
+            allowed,
+            vec![
+                M::ConfirmCreator,
+                M::Reject,
+                M::Hide,
+                M::StopAtDissolution,
+                M::Remove
+            ]
+        );
         assert!(P::Pending.publish_refusal().is_some());
     }
 
@@ -270,7 +326,10 @@ mod tests {
     fn only_a_sysadmin_may_reinstate_or_remove() {
         assert_eq!(
             P::Rejected.apply(M::Republish, Moderator),
-            Err(TransitionError::NotPermitted { event: M::Republish, required: Sysadmin })
+            Err(TransitionError::NotPermitted {
+                event: M::Republish,
+                required: Sysadmin
+            })
         );
         assert_eq!(P::Hidden.apply(M::Reinstate, Sysadmin), Ok(P::Sponsored));
         assert_eq!(P::Closed.apply(M::Remove, Sysadmin), Ok(P::Removed));
@@ -291,7 +350,11 @@ mod tests {
     #[test]
     fn removed_is_the_only_state_with_no_way_out() {
         for state in P::ALL {
-            assert_eq!(state.allowed_events().is_empty(), *state == P::Removed, "{state}");
+            assert_eq!(
+                state.allowed_events().is_empty(),
+                *state == P::Removed,
+                "{state}"
+            );
         }
     }
 
@@ -299,7 +362,10 @@ mod tests {
     fn every_table_row_names_a_real_change_and_no_event_is_ambiguous() {
         for row in P::TRANSITIONS {
             for from in row.from {
-                let matching = P::TRANSITIONS.iter().filter(|r| r.event == row.event && r.from.contains(from)).count();
+                let matching = P::TRANSITIONS
+                    .iter()
+                    .filter(|r| r.event == row.event && r.from.contains(from))
+                    .count();
                 assert_eq!(matching, 1, "{from} {:?}", row.event);
             }
         }
@@ -307,14 +373,34 @@ mod tests {
 
     #[test]
     fn the_response_and_debate_machines_follow_the_spec() {
-        let awaiting = ResponseState::Pending.apply(ResponseEvent::ReachThreshold, System).unwrap();
-        assert_eq!(awaiting.apply(ResponseEvent::LoseThreshold, System), Ok(ResponseState::Pending));
-        assert_eq!(awaiting.apply(ResponseEvent::Respond, Moderator), Ok(ResponseState::Responded));
-        assert!(ResponseState::Responded.apply(ResponseEvent::LoseThreshold, System).is_err());
+        let awaiting = ResponseState::Pending
+            .apply(ResponseEvent::ReachThreshold, System)
+            .unwrap();
+        assert_eq!(
+            awaiting.apply(ResponseEvent::LoseThreshold, System),
+            Ok(ResponseState::Pending)
+        );
+        assert_eq!(
+            awaiting.apply(ResponseEvent::Respond, Moderator),
+            Ok(ResponseState::Responded)
+        );
+        assert!(ResponseState::Responded
+            .apply(ResponseEvent::LoseThreshold, System)
+            .is_err());
 
-        let scheduled = DebateState::Awaiting.apply(DebateEvent::Schedule, Moderator).unwrap();
-        assert_eq!(scheduled.apply(DebateEvent::DatePassed, System), Ok(DebateState::Debated));
-        assert_eq!(scheduled.apply(DebateEvent::RecordNotDebated, Moderator), Ok(DebateState::NotDebated));
-        assert!(DebateState::Pending.apply(DebateEvent::DatePassed, System).is_err());
+        let scheduled = DebateState::Awaiting
+            .apply(DebateEvent::Schedule, Moderator)
+            .unwrap();
+        assert_eq!(
+            scheduled.apply(DebateEvent::DatePassed, System),
+            Ok(DebateState::Debated)
+        );
+        assert_eq!(
+            scheduled.apply(DebateEvent::RecordNotDebated, Moderator),
+            Ok(DebateState::NotDebated)
+        );
+        assert!(DebateState::Pending
+            .apply(DebateEvent::DatePassed, System)
+            .is_err());
     }
 }

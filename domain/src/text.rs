@@ -77,7 +77,10 @@ mod tests {
         assert!(PetitionAction::parse(&"é".repeat(80)).is_ok());
         assert_eq!(
             PetitionAction::parse(&"é".repeat(81)),
-            Err(ValidationError::TooLong { max: 80, actual: 81 })
+            Err(ValidationError::TooLong {
+                max: 80,
+                actual: 81
+            })
         );
     }
 
@@ -97,8 +100,14 @@ mod tests {
     fn line_breaks_and_tabs_are_kept_but_other_control_characters_are_refused() {
         let details = AdditionalDetails::parse("one\r\ntwo\n\tthree").unwrap();
         assert_eq!(details.as_str(), "one\r\ntwo\n\tthree");
-        assert_eq!(Background::parse("bell\u{7}"), Err(ValidationError::ControlCharacter));
-        assert_eq!(Background::parse("lone\rreturn"), Err(ValidationError::ControlCharacter));
+        assert_eq!(
+            Background::parse("bell\u{7}"),
+            Err(ValidationError::ControlCharacter)
+        );
+        assert_eq!(
+            Background::parse("lone\rreturn"),
+            Err(ValidationError::ControlCharacter)
+        );
     }
 
     proptest! {

@@ -17,7 +17,13 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { moderation: 5, max_sponsors: 20, response: 10_000, debate: 100_000, duration_months: 6 }
+        Self {
+            moderation: 5,
+            max_sponsors: 20,
+            response: 10_000,
+            debate: 100_000,
+            duration_months: 6,
+        }
     }
 }
 
@@ -63,13 +69,25 @@ mod tests {
     #[test]
     fn reaching_ten_thousand_asks_for_a_response() {
         let crossing = ThresholdCrossing::between(&Thresholds::default(), 9_999, 10_000);
-        assert_eq!(crossing, ThresholdCrossing { response: Crossing::Reached, debate: Crossing::Unchanged });
+        assert_eq!(
+            crossing,
+            ThresholdCrossing {
+                response: Crossing::Reached,
+                debate: Crossing::Unchanged
+            }
+        );
     }
 
     #[test]
     fn one_batch_can_cross_both_thresholds() {
         let crossing = ThresholdCrossing::between(&Thresholds::default(), 9_000, 150_000);
-        assert_eq!(crossing, ThresholdCrossing { response: Crossing::Reached, debate: Crossing::Reached });
+        assert_eq!(
+            crossing,
+            ThresholdCrossing {
+                response: Crossing::Reached,
+                debate: Crossing::Reached
+            }
+        );
     }
 
     proptest! {

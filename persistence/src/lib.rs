@@ -1,1 +1,13 @@
+//! Storage for the petitions service: one code path over SQLite (the embedded default) and
+//! PostgreSQL (production), with migrations embedded per backend. Every function that touches
+//! the database is blocking; [`Database::run`] moves it off the async runtime.
 
+mod database;
+mod error;
+pub mod migrations;
+pub mod petitions;
+pub mod reference;
+mod schema;
+
+pub use database::{Backend, Database, DbConnection};
+pub use error::PersistenceError;

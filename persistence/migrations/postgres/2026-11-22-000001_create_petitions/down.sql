@@ -1,0 +1,16 @@
+DROP TABLE petition_region_signatures;
+DROP TABLE petition_constituency_signatures;
+DROP TABLE petition_country_signatures;
+DROP TABLE petition_topics;
+DROP TABLE petition_departments;
+DROP TABLE other_parliamentary_business;
+DROP TABLE debate_outcomes;
+DROP TABLE government_responses;
+DROP TABLE petitions;
+DROP TABLE topics;
+DROP TABLE departments;
+DROP TABLE constituencies;
+DROP TABLE regions;
+DROP TABLE countries;
+DROP TABLE rejection_reasons;
+DROP TABLE parliaments;

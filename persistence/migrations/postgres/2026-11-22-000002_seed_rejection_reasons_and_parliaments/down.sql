@@ -1,0 +1,2 @@
+DELETE FROM parliaments;
+DELETE FROM rejection_reasons;

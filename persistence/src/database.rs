@@ -1,0 +1,176 @@
+//! Connections and the pool: the backend is chosen from the URL scheme, never guessed.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use crate::PersistenceError;
+
+/// A connection to whichever database the service runs on.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same code against whichever concrete connection `conn` holds. Use it where the
+/// query builder needs a concrete backend (upserts, backend-specific SQL): the body is
+/// type-checked once per backend, so both stay in step.
+macro_rules! on_each_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::DbConnection::Postgres($inner) => $body,
+            $crate::DbConnection::Sqlite($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_each_backend;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite://path`, `postgres://...` or `postgresql://...`; anything else is refused.
+    pub fn from_url(url: &str) -> Result<Self, PersistenceError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if sqlite_path(url).is_some() {
+            Ok(Self::Sqlite)
+        } else {
+            Err(PersistenceError::InvalidUrl(format!(
+                "must start with sqlite:// or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// The file path of a `sqlite://` URL: `sqlite://petitions.db` is relative, `sqlite:///x.db` absolute.
+fn sqlite_path(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite://")
+        .filter(|path| !path.is_empty())
+}
+
+struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Postgres(PgConnection::establish(&self.url)?)),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url).unwrap_or_default();
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run while a writer commits; the busy timeout makes writers
+                // queue instead of failing; SQLite leaves foreign keys off unless asked.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The connection pool. Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Database {
+    /// Opens a pool on `url`. Fails at once if the first connection can't be made, so a
+    /// misconfigured service stops at start-up rather than on its first request.
+    pub fn connect(
+        url: &str,
+        max_connections: u32,
+        timeout: Duration,
+    ) -> Result<Self, PersistenceError> {
+        let backend = Backend::from_url(url)?;
+        let manager = ConnectionManager {
+            url: url.to_owned(),
+            backend,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(timeout)
+            .build(manager)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs blocking database work on a blocking thread, never on the async runtime.
+    pub async fn run<F, R>(&self, work: F) -> Result<R, PersistenceError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, PersistenceError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || work(&mut *pool.get()?))
+            .await
+            .map_err(PersistenceError::TaskFailed)?
+    }
+
+    /// The same work for callers that are not async (the command line).
+    pub fn run_blocking<F, R>(&self, work: F) -> Result<R, PersistenceError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<R, PersistenceError>,
+    {
+        work(&mut *self.pool.get()?)
+    }
+
+    /// Checks that the database answers, for the readiness probe.
+    pub async fn ping(&self) -> Result<(), PersistenceError> {
+        self.run(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_comes_from_the_url_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://petitions.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+        assert!(Backend::from_url("petitions.db").is_err());
+        assert!(Backend::from_url("sqlite://").is_err());
+    }
+}

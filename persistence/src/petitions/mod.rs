@@ -1,0 +1,16 @@
+//! Petitions: their rows, the public read models, the list query and the importer's upsert.
+
+mod import;
+mod list;
+mod model;
+mod read;
+
+pub use import::{
+    import_petition, ImportedParliament, NewDepartment, NewOtherBusiness, PetitionImport,
+};
+pub use list::{list_petitions, Facet, ListQuery, Page, Scope};
+pub use model::{
+    ConstituencyCount, CountryCount, DebateOutcome, Department, GovernmentResponse, OtherBusiness,
+    PetitionRow, RegionCount,
+};
+pub use read::{find_breakdowns, find_count, find_petition, Breakdowns, CountRow, PetitionRecord};

@@ -1,0 +1,208 @@
+//! The portable schema: only types both backends share. Backend-only columns (PostgreSQL's
+//! `search_vector`) and tables (SQLite's `petition_search`) are left out on purpose.
+
+diesel::table! {
+    parliaments (id) {
+        id -> BigInt,
+        period -> Text,
+        government -> Text,
+        opening_at -> Nullable<Timestamp>,
+        dissolution_at -> Nullable<Timestamp>,
+        response_threshold -> BigInt,
+        debate_threshold -> BigInt,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rejection_reasons (code) {
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        hidden -> Bool,
+    }
+}
+
+diesel::table! {
+    countries (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        ons_code -> Text,
+    }
+}
+
+diesel::table! {
+    constituencies (ons_code) {
+        ons_code -> Text,
+        name -> Text,
+        nation -> Text,
+        region_code -> Text,
+        mp_name -> Nullable<Text>,
+        party -> Nullable<Text>,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        acronym -> Text,
+        name -> Text,
+        url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    petitions (id) {
+        id -> BigInt,
+        action -> Text,
+        background -> Nullable<Text>,
+        additional_details -> Nullable<Text>,
+        committee_note -> Nullable<Text>,
+        state -> Text,
+        response_state -> Text,
+        debate_state -> Text,
+        signature_count -> BigInt,
+        creator_name -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        rejected_at -> Nullable<Timestamp>,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        deadline -> Nullable<Timestamp>,
+        moderation_threshold_reached_at -> Nullable<Timestamp>,
+        response_threshold_reached_at -> Nullable<Timestamp>,
+        government_response_at -> Nullable<Timestamp>,
+        debate_threshold_reached_at -> Nullable<Timestamp>,
+        debate_scheduled_on -> Nullable<Date>,
+        scheduled_debate_date -> Nullable<Date>,
+        debate_outcome_at -> Nullable<Timestamp>,
+        rejection_code -> Nullable<Text>,
+        rejection_details -> Nullable<Text>,
+        parliament_id -> Nullable<BigInt>,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    government_responses (petition_id) {
+        petition_id -> BigInt,
+        responded_on -> Nullable<Date>,
+        summary -> Text,
+        details -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    debate_outcomes (petition_id) {
+        petition_id -> BigInt,
+        debated -> Bool,
+        debated_on -> Nullable<Date>,
+        overview -> Nullable<Text>,
+        transcript_url -> Nullable<Text>,
+        video_url -> Nullable<Text>,
+        debate_pack_url -> Nullable<Text>,
+        public_engagement_url -> Nullable<Text>,
+        debate_summary_url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    other_parliamentary_business (id) {
+        id -> BigInt,
+        petition_id -> BigInt,
+        subject -> Text,
+        body -> Text,
+        occurred_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    petition_departments (petition_id, department_id) {
+        petition_id -> BigInt,
+        department_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    petition_topics (petition_id, topic_id) {
+        petition_id -> BigInt,
+        topic_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    petition_country_signatures (petition_id, code) {
+        petition_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        signature_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    petition_constituency_signatures (petition_id, ons_code) {
+        petition_id -> BigInt,
+        ons_code -> Text,
+        name -> Text,
+        mp -> Nullable<Text>,
+        signature_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    petition_region_signatures (petition_id, ons_code) {
+        petition_id -> BigInt,
+        ons_code -> Text,
+        name -> Text,
+        signature_count -> BigInt,
+    }
+}
+
+diesel::joinable!(constituencies -> regions (region_code));
+diesel::joinable!(petitions -> parliaments (parliament_id));
+diesel::joinable!(petition_departments -> departments (department_id));
+diesel::joinable!(petition_topics -> topics (topic_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    parliaments,
+    rejection_reasons,
+    countries,
+    regions,
+    constituencies,
+    departments,
+    topics,
+    petitions,
+    government_responses,
+    debate_outcomes,
+    other_parliamentary_business,
+    petition_departments,
+    petition_topics,
+    petition_country_signatures,
+    petition_constituency_signatures,
+    petition_region_signatures,
+);
