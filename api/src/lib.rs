@@ -1,1 +1,15 @@
+//! The petitions HTTP service: the public JSON API compatible with petition.parliament.uk,
+//! its OpenAPI description, and the `petitions` command line.
 
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+mod http_cache;
+pub mod links;
+pub mod official;
+pub mod openapi;
+pub mod petition_json;
+mod routes;
+pub mod startup;

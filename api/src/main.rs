@@ -1,1 +1,36 @@
-fn main() {}
+//! The `petitions` binary.
+
+use api::app::Application;
+use api::cli::{Cli, Command};
+use api::config::Config;
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
+        .init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            api::startup::migrate(&config)?;
+            println!("the database at DATABASE_URL is up to date");
+            Ok(())
+        }
+        Command::Import { paths } => api::cli::import(&config, &paths),
+        Command::Openapi => {
+            print!("{}", api::openapi::yaml().map_err(anyhow::Error::msg)?);
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(config.clone()).await?;
+        tracing::info!(address = %config.bind_addr, public_url = %config.public_url, "petitions service listening");
+        application.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -25,3 +25,15 @@ impl From<r2d2::Error> for PersistenceError {
         Self::Unavailable(error)
     }
 }
+
+impl PersistenceError {
+    /// Whether trying again later may succeed: the database is down or dropped the connection.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(
+            self,
+            Self::Unavailable(_)
+                | Self::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+        )
+    }
+}

@@ -13,4 +13,7 @@ pub use model::{
     ConstituencyCount, CountryCount, DebateOutcome, Department, GovernmentResponse, OtherBusiness,
     PetitionRow, RegionCount,
 };
-pub use read::{find_breakdowns, find_count, find_petition, Breakdowns, CountRow, PetitionRecord};
+pub use read::{
+    count_petitions, find_breakdowns, find_count, find_petition, Breakdowns, CountRow,
+    PetitionRecord,
+};

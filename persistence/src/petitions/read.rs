@@ -188,3 +188,8 @@ pub(crate) fn with_relations(
         })
         .collect())
 }
+
+/// How many petitions are stored, in any state.
+pub fn count_petitions(conn: &mut DbConnection) -> Result<i64, PersistenceError> {
+    Ok(petitions::table.count().get_result(conn)?)
+}

@@ -1,0 +1,131 @@
+//! Building and running the HTTP application.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use persistence::Database;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{problem_response, FieldError};
+use crate::http_cache::conditional_get;
+use crate::links::PublicUrl;
+use crate::openapi::ApiDoc;
+use crate::startup;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub public_url: PublicUrl,
+    pub clock: Clock,
+}
+
+/// The whole application: routes, OpenAPI and docs, error handlers, middleware.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|error, _| bad_request("query", error.to_string())),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|error, _| bad_request("path", error.to_string())),
+        )
+        .app_data(
+            web::JsonConfig::default()
+                .error_handler(|error, _| bad_request("body", error.to_string())),
+        )
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    app.service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(no_such_route))
+        .wrap(from_fn(conditional_get))
+        .wrap(Compress::default())
+        .wrap(
+            Cors::default()
+                .allow_any_origin()
+                .send_wildcard()
+                .allowed_methods(["GET", "HEAD"])
+                .max_age(86_400),
+        )
+        .wrap(TracingLogger::default())
+}
+
+fn bad_request(field: &str, detail: String) -> actix_web::Error {
+    let response = problem_response(
+        StatusCode::BAD_REQUEST,
+        format!("the request's {field} could not be read: {detail}"),
+        vec![FieldError {
+            field: field.to_owned(),
+            message: detail.clone(),
+        }],
+    );
+    actix_web::error::InternalError::from_response(detail, response).into()
+}
+
+async fn no_such_route(request: HttpRequest) -> HttpResponse {
+    problem_response(
+        StatusCode::NOT_FOUND,
+        format!("there is nothing at {}", request.path()),
+        Vec::new(),
+    )
+}
+
+/// A bound, ready-to-run server (zero2prod's shape: tests bind port 0 and ask for the port).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, seeds if asked, and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = startup::prepare_database(&config).await?;
+        let state = AppState {
+            db,
+            public_url: PublicUrl::new(config.public_url.clone()),
+            clock: Clock::System,
+        };
+        let listener = TcpListener::bind(config.bind_addr).map_err(|error| {
+            anyhow::anyhow!("BIND_ADDR: cannot listen on {}: {error}", config.bind_addr)
+        })?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .listen(listener)?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests before returning.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,139 @@
+//! The one error type of the HTTP layer, answered as RFC 9457 `application/problem+json`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use persistence::PersistenceError;
+use serde::Serialize;
+use thiserror::Error;
+use utoipa::ToSchema;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// 400: the request is malformed (a path segment or parameter of the wrong type).
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        field: Option<&'static str>,
+    },
+    /// 404: nothing public here.
+    #[error("{0}")]
+    NotFound(String),
+    /// 410: it was public once and has been taken down.
+    #[error("{0}")]
+    Gone(String),
+    /// 503: the database can't be reached; worth retrying.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] PersistenceError),
+    /// 500: a fault of ours. Logged with its cause; the client only learns that it happened.
+    #[error("something went wrong on our side")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for a person to read.
+    pub detail: String,
+    /// The fields at fault, when the request's content was the problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<PersistenceError> for ApiError {
+    fn from(error: PersistenceError) -> Self {
+        if error.is_unavailable() {
+            ApiError::Unavailable(error)
+        } else {
+            ApiError::Internal(Box::new(error))
+        }
+    }
+}
+
+impl ApiError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::NotFound(what.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %error_chain(cause.as_ref()), status = status.as_u16(), "request failed");
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::error!(error = %error_chain(cause), status = status.as_u16(), "request failed");
+            }
+            _ => {}
+        }
+        let errors = match self {
+            ApiError::BadRequest {
+                field: Some(field),
+                detail,
+            } => {
+                vec![FieldError {
+                    field: (*field).to_owned(),
+                    message: detail.clone(),
+                }]
+            }
+            _ => Vec::new(),
+        };
+        problem_response(status, self.to_string(), errors)
+    }
+}
+
+/// A problem+json response; also used for errors raised outside handlers (routing, extractors).
+pub fn problem_response(
+    status: StatusCode,
+    detail: String,
+    errors: Vec<FieldError>,
+) -> HttpResponse {
+    let problem = Problem {
+        kind: "about:blank".to_owned(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let mut response = HttpResponse::build(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header(("Retry-After", "5"));
+    }
+    response
+        .content_type("application/problem+json")
+        .json(problem)
+}
+
+/// The error and its causes on one line, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,47 @@
+//! The HTTP routes, registered through utoipa so the OpenAPI document comes from the same calls.
+
+mod archived;
+mod health;
+mod listing;
+mod petitions;
+mod reference;
+mod visibility;
+
+use actix_web::http::header::{CacheControl, CacheDirective};
+use actix_web::HttpResponse;
+use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(petitions::list_petitions)
+        .service(petitions::list_petitions_csv)
+        .service(petitions::show_petition)
+        .service(petitions::petition_count)
+        .service(archived::list_archived_petitions)
+        .service(archived::list_archived_petitions_csv)
+        .service(archived::show_archived_petition)
+        .service(reference::constituencies)
+        .service(reference::parliaments)
+        .service(reference::topics)
+        .service(health::live)
+        .service(health::ready);
+}
+
+/// A public read a CDN may keep for `max_age` seconds, and serve stale while it refreshes.
+pub(crate) fn cacheable_json(body: &impl Serialize, max_age: u32) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(cache_control(max_age))
+        .json(body)
+}
+
+pub(crate) fn cache_control(max_age: u32) -> CacheControl {
+    CacheControl(vec![
+        CacheDirective::Public,
+        CacheDirective::MaxAge(max_age),
+        CacheDirective::Extension(
+            "stale-while-revalidate".to_owned(),
+            Some((max_age * 5).to_string()),
+        ),
+    ])
+}
