@@ -221,7 +221,9 @@ fn ordered(selection: PetitionQuery, facet: Facet) -> PetitionQuery {
             p::debate_threshold_reached_at.asc(),
             p::id.asc(),
         )),
+        // NULLs sort differently on the two backends; an explicit IS NULL key makes them agree.
         Facet::Debated => selection.order((
+            p::scheduled_debate_date.is_null().asc(),
             p::scheduled_debate_date.desc(),
             p::debate_outcome_at.desc(),
             p::id.desc(),
