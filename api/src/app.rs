@@ -88,11 +88,12 @@ fn bad_request(field: &str, detail: String) -> actix_web::Error {
 }
 
 async fn no_such_route(request: HttpRequest) -> HttpResponse {
-    problem_response(
-        StatusCode::NOT_FOUND,
-        format!("there is nothing at {}", request.path()),
-        Vec::new(),
-    )
+    let detail = format!(
+        "there is nothing at {} {}: see /docs/ for the API",
+        request.method(),
+        request.path()
+    );
+    problem_response(StatusCode::NOT_FOUND, detail, Vec::new())
 }
 
 /// A bound, ready-to-run server (zero2prod's shape: tests bind port 0 and ask for the port).

@@ -72,10 +72,11 @@ impl r2d2::ManageConnection for ConnectionManager {
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url).unwrap_or_default();
                 let mut conn = SqliteConnection::establish(path)?;
-                // WAL lets readers run while a writer commits; the busy timeout makes writers
-                // queue instead of failing; SQLite leaves foreign keys off unless asked.
+                // The busy timeout comes first: it makes this connection wait, not fail, while
+                // another one switches a new file to WAL. WAL lets readers run while a writer
+                // commits; SQLite leaves foreign keys off unless asked.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
