@@ -99,7 +99,6 @@ impl r2d2::ManageConnection for ConnectionManager {
 #[derive(Clone)]
 pub struct Database {
     pool: r2d2::Pool<ConnectionManager>,
-    backend: Backend,
 }
 
 impl Database {
@@ -119,11 +118,7 @@ impl Database {
             .max_size(max_connections)
             .connection_timeout(timeout)
             .build(manager)?;
-        Ok(Self { pool, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Self { pool })
     }
 
     /// Runs blocking database work on a blocking thread, never on the async runtime.

@@ -64,25 +64,6 @@ impl Facet {
             .find(|(_, facet)| *facet == self)
             .map_or("all", |(name, _)| name)
     }
-
-    /// The facet names a list offers, for the API documentation.
-    pub fn names(scope: Scope) -> Vec<&'static str> {
-        let archived_only = |facet: &Facet| *facet == Facet::Published;
-        let live_only = |facet: &Facet| {
-            matches!(
-                facet,
-                Facet::Open | Facet::Recent | Facet::AwaitingResponse | Facet::AwaitingDebate
-            )
-        };
-        Self::NAMES
-            .iter()
-            .filter(|(_, facet)| match scope {
-                Scope::Current => !archived_only(facet),
-                Scope::Archived { .. } => !live_only(facet),
-            })
-            .map(|(name, _)| *name)
-            .collect()
-    }
 }
 
 #[derive(Debug, Clone)]
