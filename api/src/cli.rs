@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::error::error_chain;
 use crate::official::parse_document;
 
 /// A parliamentary petitions service. Configuration comes from the environment: see the README.
@@ -45,7 +46,7 @@ pub fn import(config: &Config, paths: &[PathBuf]) -> anyhow::Result<()> {
                 let count = petitions.len();
                 for petition in petitions {
                     db.run_blocking(|conn| persistence::petitions::import_petition(conn, petition))
-                        .map_err(|error| format!("{error}: {}", error_source(&error)))?;
+                        .map_err(|error| error_chain(&error))?;
                 }
                 Ok(count)
             });
@@ -64,8 +65,4 @@ pub fn import(config: &Config, paths: &[PathBuf]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn error_source(error: &dyn std::error::Error) -> String {
-    error.source().map(ToString::to_string).unwrap_or_default()
 }

@@ -126,8 +126,8 @@ pub fn problem_response(
         .json(problem)
 }
 
-/// The error and its causes on one line, for the log.
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// The error and its causes on one line, for logs and the command line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

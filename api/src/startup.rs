@@ -3,6 +3,7 @@
 use persistence::{migrations, reference, Database};
 
 use crate::config::Config;
+use crate::error::error_chain;
 use crate::official::bundled;
 
 /// Connects and brings the schema and reference data up to date.
@@ -12,12 +13,7 @@ pub fn migrate(config: &Config) -> anyhow::Result<Database> {
         config.database_max_connections,
         config.database_timeout,
     )
-    .map_err(|error| {
-        anyhow::anyhow!(
-            "DATABASE_URL: cannot connect: {error}: {}",
-            source_text(&error)
-        )
-    })?;
+    .map_err(|error| anyhow::anyhow!("DATABASE_URL: cannot connect: {}", error_chain(&error)))?;
     let applied = db.run_blocking(migrations::run_pending)?;
     for version in &applied {
         tracing::info!(migration = %version, "applied migration");
@@ -43,8 +39,4 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<Database> {
         Ok(db)
     })
     .await?
-}
-
-fn source_text(error: &dyn std::error::Error) -> String {
-    error.source().map(ToString::to_string).unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 
 use actix_web::web;
 use actix_web::HttpResponse;
-use persistence::petitions::{list_petitions, Facet, ListQuery, Page, Scope};
+use persistence::petitions::{list_petition_rows, list_petitions, Facet, ListQuery, Page, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -200,9 +200,9 @@ pub async fn list_csv(
             let mut rows = Vec::new();
             for page_number in 1.. {
                 query.page = page_number;
-                let page = list_petitions(conn, &query, now.naive_utc())?;
-                let complete = page.records.len() < BATCH as usize;
-                rows.extend(page.records.into_iter().map(|record| record.petition));
+                let page = list_petition_rows(conn, &query, now.naive_utc())?;
+                let complete = page.len() < BATCH as usize;
+                rows.extend(page);
                 if complete {
                     break;
                 }

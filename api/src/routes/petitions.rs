@@ -78,7 +78,11 @@ pub(super) async fn show(
             let Some(record) = find_petition(conn, id)? else {
                 return Ok(None);
             };
-            let breakdowns = find_breakdowns(conn, id)?;
+            // Only open and closed petitions show breakdowns; spare the queries otherwise.
+            let breakdowns = match record.petition.state.as_str() {
+                "open" | "closed" => Some(find_breakdowns(conn, id)?),
+                _ => None,
+            };
             Ok(Some((record, breakdowns)))
         })
         .await?;
@@ -98,7 +102,7 @@ pub(super) async fn show(
         },
         data: petition_data(
             record,
-            Some(breakdowns),
+            breakdowns,
             false,
             &state.public_url,
             state.clock.now(),

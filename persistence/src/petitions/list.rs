@@ -93,23 +93,35 @@ pub fn list_petitions(
     query: &ListQuery,
     now: NaiveDateTime,
 ) -> Result<Page, PersistenceError> {
-    let backend = match conn {
-        DbConnection::Postgres(_) => Backend::Postgres,
-        DbConnection::Sqlite(_) => Backend::Sqlite,
-    };
-    let total = filtered(query, backend, now)
+    let total = filtered(query, backend_of(conn), now)
         .count()
         .get_result::<i64>(conn)?;
-    let offset = i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page);
-    let rows = ordered(filtered(query, backend, now), query.facet)
-        .limit(i64::from(query.per_page))
-        .offset(offset)
-        .select(PetitionRow::as_select())
-        .load(conn)?;
+    let rows = list_petition_rows(conn, query, now)?;
     Ok(Page {
         records: with_relations(conn, rows)?,
         total,
     })
+}
+
+/// One page of bare rows, without the total or related records: what an export needs.
+pub fn list_petition_rows(
+    conn: &mut DbConnection,
+    query: &ListQuery,
+    now: NaiveDateTime,
+) -> Result<Vec<PetitionRow>, PersistenceError> {
+    let offset = i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page);
+    Ok(ordered(filtered(query, backend_of(conn), now), query.facet)
+        .limit(i64::from(query.per_page))
+        .offset(offset)
+        .select(PetitionRow::as_select())
+        .load(conn)?)
+}
+
+fn backend_of(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Postgres(_) => Backend::Postgres,
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+    }
 }
 
 fn filtered(query: &ListQuery, backend: Backend, now: NaiveDateTime) -> PetitionQuery {

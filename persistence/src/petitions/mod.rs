@@ -8,7 +8,7 @@ mod read;
 pub use import::{
     import_petition, ImportedParliament, NewDepartment, NewOtherBusiness, PetitionImport,
 };
-pub use list::{list_petitions, Facet, ListQuery, Page, Scope};
+pub use list::{list_petition_rows, list_petitions, Facet, ListQuery, Page, Scope};
 pub use model::{
     ConstituencyCount, CountryCount, DebateOutcome, Department, GovernmentResponse, OtherBusiness,
     PetitionRow, RegionCount,
