@@ -1,10 +1,14 @@
 //! The rules of a parliamentary petition, with no I/O and no clock: time always comes in
 //! as an argument, so every rule here can be tested exhaustively.
 
+pub mod client_ip;
 pub mod deadline;
 pub mod email;
 pub mod postcode;
+pub mod screening;
+pub mod signature;
 pub mod signer;
+pub mod signer_details;
 pub mod state;
 pub mod text;
 pub mod thresholds;
@@ -13,6 +17,7 @@ mod validation;
 pub use email::Email;
 pub use postcode::Postcode;
 pub use signer::SignerName;
+pub use signer_details::{SignerDetails, SignerForm};
 pub use text::{AdditionalDetails, Background, CommitteeNote, PetitionAction};
 pub use thresholds::{ThresholdCrossing, Thresholds};
 pub use validation::ValidationError;

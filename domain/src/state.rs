@@ -215,6 +215,50 @@ impl PetitionState {
 }
 
 string_enum!(
+    /// Where a signature stands (SPEC §2.1). Only `validated` signatures count.
+    SignatureState {
+        /// Signed; the signer has not followed the link in the confirmation email yet.
+        Pending => "pending",
+        Validated => "validated",
+        /// Shadow-banned by the abuse controls: the signer sees the normal answers; it never counts.
+        Fraudulent => "fraudulent",
+        /// Struck out by a sysadmin's invalidation.
+        Invalidated => "invalidated",
+    }
+);
+
+string_enum!(
+    SignatureEvent {
+        /// The signer followed the confirmation link.
+        Confirm => "confirm",
+        Invalidate => "invalidate",
+    }
+);
+
+use SignatureEvent as SE;
+use SignatureState as S;
+
+impl StateMachine for SignatureState {
+    type Event = SignatureEvent;
+
+    // Confirming twice (mail scanners fetch links) changes nothing, and a shadow-banned
+    // signature answers a confirmation exactly as a real one would, without ever counting.
+    #[rustfmt::skip]
+    const TRANSITIONS: &'static [Transition<Self, SignatureEvent>] = &[
+        Transition { from: &[S::Pending, S::Validated], event: SE::Confirm, to: S::Validated, by: System },
+        Transition { from: &[S::Fraudulent], event: SE::Confirm, to: S::Fraudulent, by: System },
+        Transition { from: &[S::Pending, S::Validated, S::Fraudulent], event: SE::Invalidate, to: S::Invalidated, by: Sysadmin },
+    ];
+}
+
+impl SignatureState {
+    /// Whether the signature is in the petition's count.
+    pub fn counts(self) -> bool {
+        self == S::Validated
+    }
+}
+
+string_enum!(
     /// Whether the government owes, or has given, a response (`response_state`).
     ResponseState {
         Pending => "pending",
@@ -402,5 +446,25 @@ mod tests {
         assert!(DebateState::Pending
             .apply(DebateEvent::DatePassed, System)
             .is_err());
+    }
+
+    #[test]
+    fn confirming_is_idempotent_and_never_makes_a_shadow_banned_signature_count() {
+        let confirmed = SignatureState::Pending.apply(SignatureEvent::Confirm, System);
+        assert_eq!(confirmed, Ok(SignatureState::Validated));
+        assert_eq!(
+            SignatureState::Validated.apply(SignatureEvent::Confirm, System),
+            Ok(SignatureState::Validated)
+        );
+        let banned = SignatureState::Fraudulent.apply(SignatureEvent::Confirm, System);
+        assert_eq!(banned, Ok(SignatureState::Fraudulent));
+        assert!(!SignatureState::Fraudulent.counts());
+        assert!(SignatureState::Invalidated
+            .apply(SignatureEvent::Confirm, System)
+            .is_err());
+        assert!(matches!(
+            SignatureState::Validated.apply(SignatureEvent::Invalidate, Moderator),
+            Err(TransitionError::NotPermitted { .. })
+        ));
     }
 }

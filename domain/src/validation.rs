@@ -19,6 +19,12 @@ pub enum ValidationError {
     InvalidEmail,
     #[error("is not a valid UK postcode")]
     InvalidPostcode,
+    #[error("must be true: only British citizens and UK residents may sign")]
+    NotEligible,
+    #[error("is not a country or territory on our list")]
+    UnknownCountry,
+    #[error("is not a valid pattern of its kind")]
+    InvalidPattern,
 }
 
 /// Trims `raw` and checks the length (in characters) and the characters allowed in free text.
