@@ -2,6 +2,7 @@
 //! as an argument, so every rule here can be tested exhaustively.
 
 pub mod client_ip;
+pub mod counting;
 pub mod deadline;
 pub mod email;
 pub mod postcode;

@@ -34,12 +34,16 @@ impl SignerName {
 
     /// The name folded for comparison: case and runs of spaces do not make a different person.
     pub fn comparable(&self) -> String {
-        self.0
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
+        comparable_name(&self.0)
     }
+}
+
+/// A name, stored or new, folded for comparison (see [`SignerName::comparable`]).
+pub fn comparable_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]

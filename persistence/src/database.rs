@@ -5,7 +5,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 
 use crate::PersistenceError;
 
@@ -28,6 +28,61 @@ macro_rules! on_each_backend {
     };
 }
 pub(crate) use on_each_backend;
+
+/// Runs `work` in a transaction that writes. On SQLite it begins `IMMEDIATE`, taking the write
+/// lock first: a deferred transaction that reads and then writes can fail at once with
+/// "database is locked" when another connection wrote in between, whatever the busy timeout.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, PersistenceError>,
+) -> Result<T, PersistenceError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            if let Err(error) = <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                return Err(error.into());
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// Takes PostgreSQL transaction-scoped advisory locks on `keys`, in ascending order so two
+/// transactions locking overlapping sets can never deadlock. SQLite needs none: its write
+/// transactions already run one at a time.
+pub fn lock_keys(conn: &mut DbConnection, keys: &mut Vec<i64>) -> Result<(), PersistenceError> {
+    use diesel::sql_types::BigInt;
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys.iter() {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(*key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// A stable 64-bit key for an advisory lock (FNV-1a: the same in every process and release).
+pub fn lock_key(parts: &[&str]) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.join("\u{1f}").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

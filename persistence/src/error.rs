@@ -15,6 +15,9 @@ pub enum PersistenceError {
     Migration(String),
     #[error("the bundled reference data is malformed: {0}")]
     ReferenceData(String),
+    /// A file given to an import command can't be read as what it claims to be.
+    #[error("{0}")]
+    Import(String),
     /// The blocking task running the query panicked or was cancelled.
     #[error("a database task did not complete")]
     TaskFailed(#[source] tokio::task::JoinError),

@@ -6,8 +6,10 @@ mod database;
 mod error;
 pub mod migrations;
 pub mod petitions;
+pub mod postcodes;
 pub mod reference;
 mod schema;
+pub mod signatures;
 
-pub use database::{Backend, Database, DbConnection};
+pub use database::{write_transaction, Backend, Database, DbConnection};
 pub use error::PersistenceError;

@@ -97,6 +97,7 @@ diesel::table! {
         rejection_details -> Nullable<Text>,
         parliament_id -> Nullable<BigInt>,
         archived_at -> Nullable<Timestamp>,
+        imported_at -> Nullable<Timestamp>,
     }
 }
 
@@ -188,7 +189,89 @@ diesel::joinable!(petitions -> parliaments (parliament_id));
 diesel::joinable!(petition_departments -> departments (department_id));
 diesel::joinable!(petition_topics -> topics (topic_id));
 
+diesel::table! {
+    postcodes (postcode) {
+        postcode -> Text,
+        ons_code -> Text,
+    }
+}
+
+diesel::table! {
+    postcode_sectors (sector) {
+        sector -> Text,
+        ons_code -> Text,
+    }
+}
+
+diesel::table! {
+    signatures (id) {
+        id -> BigInt,
+        petition_id -> BigInt,
+        state -> Text,
+        name -> Text,
+        email -> Text,
+        email_lower -> Text,
+        canonical_email -> Text,
+        location_code -> Text,
+        postcode -> Nullable<Text>,
+        constituency_code -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+        notify_by_email -> Bool,
+        confirmation_token -> Text,
+        unsubscribe_token -> Text,
+        creator -> Bool,
+        sponsor -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        validated_at -> Nullable<Timestamp>,
+        counted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    petition_hourly_signatures (petition_id, hour) {
+        petition_id -> BigInt,
+        hour -> Timestamp,
+        signature_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        signature_id -> Nullable<BigInt>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_list_entries (id) {
+        id -> BigInt,
+        list -> Text,
+        kind -> Text,
+        pattern -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(signatures -> petitions (petition_id));
+diesel::joinable!(email_outbox -> signatures (signature_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    postcodes,
+    postcode_sectors,
+    signatures,
+    petition_hourly_signatures,
+    email_outbox,
+    signing_list_entries,
     parliaments,
     rejection_reasons,
     countries,

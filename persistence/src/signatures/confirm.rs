@@ -1,0 +1,164 @@
+//! Following the links in a signer's email: confirming, and unsubscribing.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::state::{PetitionState, SignatureEvent, SignatureState, StateMachine, Authority};
+
+use crate::schema::{constituencies, petitions, signatures};
+use crate::{DbConnection, PersistenceError};
+
+/// What a confirmation link found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Confirmed now or before (the answer is the same either way).
+    Confirmed(ConfirmedSignature),
+    /// No such signature, or the token is not its token.
+    NotFound,
+    /// The petition closed more than a day ago, or was taken down.
+    TooLate,
+    /// The signature was struck out by an invalidation.
+    Invalidated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmedSignature {
+    pub signature_id: i64,
+    pub petition_id: i64,
+    pub constituency: Option<SignerConstituency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct SignerConstituency {
+    pub ons_code: String,
+    pub name: String,
+    pub mp: Option<String>,
+}
+
+#[derive(Queryable)]
+struct Confirmable {
+    state: String,
+    confirmation_token: String,
+    constituency_code: Option<String>,
+    petition_id: i64,
+    petition_state: String,
+    deadline: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+    archived_at: Option<NaiveDateTime>,
+}
+
+/// Confirms a signature. Idempotent: a mail scanner fetching the link first changes nothing
+/// for the signer who clicks it after. A shadow-banned signature is answered as if confirmed.
+pub fn confirm(
+    conn: &mut DbConnection,
+    signature_id: i64,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<ConfirmOutcome, PersistenceError> {
+    let found: Option<Confirmable> = signatures::table
+        .inner_join(petitions::table)
+        .filter(signatures::id.eq(signature_id))
+        .select((
+            signatures::state,
+            signatures::confirmation_token,
+            signatures::constituency_code,
+            petitions::id,
+            petitions::state,
+            petitions::deadline,
+            petitions::closed_at,
+            petitions::archived_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(found) = found.filter(|found| tokens_match(&found.confirmation_token, token)) else {
+        return Ok(ConfirmOutcome::NotFound);
+    };
+    if !confirmable_at(&found, now) {
+        return Ok(ConfirmOutcome::TooLate);
+    }
+    let state = SignatureState::parse(&found.state).unwrap_or(SignatureState::Invalidated);
+    match state.apply(SignatureEvent::Confirm, Authority::System) {
+        Err(_) => return Ok(ConfirmOutcome::Invalidated),
+        Ok(SignatureState::Validated) if state == SignatureState::Pending => {
+            // Only a pending row changes, so two confirmations racing count it once.
+            diesel::update(
+                signatures::table
+                    .find(signature_id)
+                    .filter(signatures::state.eq(SignatureState::Pending.as_str())),
+            )
+            .set((
+                signatures::state.eq(SignatureState::Validated.as_str()),
+                signatures::validated_at.eq(now.naive_utc()),
+                signatures::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        }
+        Ok(_) => {}
+    }
+    let constituency = match &found.constituency_code {
+        Some(code) => constituencies::table
+            .find(code)
+            .select((
+                constituencies::ons_code,
+                constituencies::name,
+                constituencies::mp_name,
+            ))
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok(ConfirmOutcome::Confirmed(ConfirmedSignature {
+        signature_id,
+        petition_id: found.petition_id,
+        constituency,
+    }))
+}
+
+/// Open, or closed less than a day ago (SPEC §2.2), and not archived or taken down.
+fn confirmable_at(found: &Confirmable, now: DateTime<Utc>) -> bool {
+    let state = PetitionState::parse(&found.petition_state);
+    if found.archived_at.is_some() || !matches!(state, Some(PetitionState::Open | PetitionState::Closed)) {
+        return false;
+    }
+    let closes = match (found.closed_at, found.deadline) {
+        (Some(closed), Some(deadline)) => Some(closed.min(deadline)),
+        (closed, deadline) => closed.or(deadline),
+    };
+    closes.is_none_or(|closes| {
+        now <= domain::deadline::confirmation_closes_at(closes.and_utc())
+    })
+}
+
+/// Whether the signer asked for no more emails now (true) or had already (also true).
+pub fn unsubscribe(
+    conn: &mut DbConnection,
+    signature_id: i64,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let stored: Option<String> = signatures::table
+        .find(signature_id)
+        .select(signatures::unsubscribe_token)
+        .first(conn)
+        .optional()?;
+    if !stored.is_some_and(|stored| tokens_match(&stored, token)) {
+        return Ok(false);
+    }
+    diesel::update(signatures::table.find(signature_id))
+        .set((
+            signatures::notify_by_email.eq(false),
+            signatures::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Compares in time that does not depend on where the strings first differ, so a token
+/// can't be guessed one character at a time from response times.
+fn tokens_match(stored: &str, given: &str) -> bool {
+    stored.len() == given.len()
+        && stored
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}

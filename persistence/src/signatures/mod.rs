@@ -1,0 +1,18 @@
+//! Signatures: signing, confirming, counting, reconciling, and the emails they send.
+
+mod confirm;
+mod counting;
+mod lists;
+mod outbox;
+mod reconcile;
+mod sign;
+
+pub use confirm::{confirm, unsubscribe, ConfirmOutcome, ConfirmedSignature, SignerConstituency};
+pub use counting::{count_confirmed, CountReport};
+pub use lists::{add_list_entry, load_signing_lists};
+pub use outbox::{
+    claim_due, mark_failed, mark_for_retry, mark_sent, outbox_status, EmailKind, OutboxStatus,
+    OutgoingEmail, SignatureMail,
+};
+pub use reconcile::{reconcile_all, reconcile_petition, Repair};
+pub use sign::{sign_all, NewSignature, SignOutcome, SigningPolicy};

@@ -1,0 +1,214 @@
+//! The transactional outbox: an email is a row written with what caused it, and the delivery
+//! worker claims due rows under a lease, so two processes never send the same row at once.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use crate::database::write_transaction;
+use crate::schema::{email_outbox, petitions, signatures};
+use crate::{DbConnection, PersistenceError};
+
+/// What an email says; rendered when it is sent, from the rows it refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    /// "Confirm your signature": sent on signing, and again to a pending duplicate.
+    SignatureConfirmation,
+    /// "You have already signed": sent to a confirmed duplicate.
+    AlreadySigned,
+}
+
+impl EmailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::SignatureConfirmation => "signature_confirmation",
+            EmailKind::AlreadySigned => "already_signed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [EmailKind::SignatureConfirmation, EmailKind::AlreadySigned]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+const PENDING: &str = "pending";
+const SENT: &str = "sent";
+const FAILED: &str = "failed";
+
+/// Adds an email to the outbox, in the caller's transaction.
+pub fn queue_email(
+    conn: &mut DbConnection,
+    kind: EmailKind,
+    signature_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let now = now.naive_utc();
+    diesel::insert_into(email_outbox::table)
+        .values((
+            email_outbox::kind.eq(kind.as_str()),
+            email_outbox::signature_id.eq(signature_id),
+            email_outbox::state.eq(PENDING),
+            email_outbox::next_attempt_at.eq(now),
+            email_outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A claimed email with what is needed to write it.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub id: i64,
+    /// `None` for a kind this build does not know (written by a newer release).
+    pub kind: Option<EmailKind>,
+    /// How many times sending has been tried, this attempt included.
+    pub attempt: i32,
+    pub signature: SignatureMail,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SignatureMail {
+    pub signature_id: i64,
+    pub name: String,
+    pub email: String,
+    pub confirmation_token: String,
+    pub unsubscribe_token: String,
+    pub petition_id: i64,
+    pub petition_action: String,
+}
+
+/// Claims up to `limit` due emails for `lease`: until it runs out, no other worker takes
+/// them. A worker that dies mid-send leaves them to be retried when the lease ends.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    limit: i64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutgoingEmail>, PersistenceError> {
+    let now_naive = now.naive_utc();
+    write_transaction(conn, |conn| {
+        let due = email_outbox::table
+            .filter(email_outbox::state.eq(PENDING))
+            .filter(email_outbox::next_attempt_at.le(now_naive))
+            .filter(
+                email_outbox::locked_until
+                    .is_null()
+                    .or(email_outbox::locked_until.le(now_naive)),
+            )
+            .order(email_outbox::id)
+            .limit(limit)
+            .select(email_outbox::id);
+        let ids: Vec<i64> = match conn {
+            // Other workers skip the rows this one is claiming rather than wait for them.
+            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(_) => due.load(conn)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(email_outbox::table.filter(email_outbox::id.eq_any(&ids)))
+            .set((
+                email_outbox::locked_until.eq((now + lease).naive_utc()),
+                email_outbox::attempts.eq(email_outbox::attempts + 1),
+            ))
+            .execute(conn)?;
+        let rows: Vec<(i64, String, i32, SignatureMail)> = email_outbox::table
+            .inner_join(signatures::table.inner_join(petitions::table))
+            .filter(email_outbox::id.eq_any(&ids))
+            .order(email_outbox::id)
+            .select((
+                email_outbox::id,
+                email_outbox::kind,
+                email_outbox::attempts,
+                (
+                    signatures::id,
+                    signatures::name,
+                    signatures::email,
+                    signatures::confirmation_token,
+                    signatures::unsubscribe_token,
+                    petitions::id,
+                    petitions::action,
+                ),
+            ))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, attempt, signature)| OutgoingEmail {
+                id,
+                kind: EmailKind::parse(&kind),
+                attempt,
+                signature,
+            })
+            .collect())
+    })
+}
+
+/// Delivered: never sent again.
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(email_outbox::table.find(id))
+        .set((
+            email_outbox::state.eq(SENT),
+            email_outbox::sent_at.eq(now.naive_utc()),
+            email_outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            email_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A temporary failure: tried again at `retry_at`.
+pub fn mark_for_retry(
+    conn: &mut DbConnection,
+    id: i64,
+    retry_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), PersistenceError> {
+    diesel::update(email_outbox::table.find(id))
+        .set((
+            email_outbox::next_attempt_at.eq(retry_at.naive_utc()),
+            email_outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            email_outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A permanent failure: recorded, never tried again.
+pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> Result<(), PersistenceError> {
+    diesel::update(email_outbox::table.find(id))
+        .set((
+            email_outbox::state.eq(FAILED),
+            email_outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            email_outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Where one outbox row stands, for tests and operators.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct OutboxStatus {
+    pub id: i64,
+    pub kind: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub fn outbox_status(conn: &mut DbConnection) -> Result<Vec<OutboxStatus>, PersistenceError> {
+    Ok(email_outbox::table
+        .order(email_outbox::id)
+        .select((
+            email_outbox::id,
+            email_outbox::kind,
+            email_outbox::state,
+            email_outbox::attempts,
+            email_outbox::last_error,
+        ))
+        .load(conn)?)
+}
