@@ -1,13 +1,18 @@
 //! Building and running the HTTP application.
 
+use std::collections::HashSet;
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use domain::Thresholds;
+use ipnet::IpNet;
 use persistence::Database;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -19,8 +24,11 @@ use crate::config::Config;
 use crate::error::{problem_response, FieldError};
 use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
+use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
+use crate::signing::SigningPolicyCache;
 use crate::startup;
+use crate::workers::Workers;
 
 /// What every handler may use.
 #[derive(Clone)]
@@ -28,6 +36,30 @@ pub struct AppState {
     pub db: Database,
     pub public_url: PublicUrl,
     pub clock: Clock,
+    /// The country codes a signer may give (reference data, fixed while running).
+    pub countries: Arc<HashSet<String>>,
+    pub signing_policy: SigningPolicyCache,
+    pub trusted_proxies: Arc<[IpNet]>,
+}
+
+impl AppState {
+    /// Reads what the handlers keep in memory. Blocking.
+    pub fn load(
+        db: Database,
+        public_url: PublicUrl,
+        clock: Clock,
+        trusted_proxies: &[IpNet],
+    ) -> Result<Self, persistence::PersistenceError> {
+        let countries = db.run_blocking(persistence::reference::country_codes)?;
+        Ok(Self {
+            db,
+            public_url,
+            clock,
+            countries: Arc::new(countries.into_iter().collect()),
+            signing_policy: SigningPolicyCache::default(),
+            trusted_proxies: trusted_proxies.into(),
+        })
+    }
 }
 
 /// The whole application: routes, OpenAPI and docs, error handlers, middleware.
@@ -69,7 +101,8 @@ pub fn build_app(
             Cors::default()
                 .allow_any_origin()
                 .send_wildcard()
-                .allowed_methods(["GET", "HEAD"])
+                .allowed_methods(["GET", "HEAD", "POST"])
+                .allowed_headers([header::CONTENT_TYPE])
                 .max_age(86_400),
         )
         .wrap(TracingLogger::default())
@@ -106,11 +139,25 @@ impl Application {
     /// Connects, migrates, seeds if asked, and binds.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = startup::prepare_database(&config).await?;
-        let state = AppState {
-            db,
-            public_url: PublicUrl::new(config.public_url.clone()),
-            clock: Clock::System,
+        let public_url = PublicUrl::new(config.public_url.clone());
+        let state = {
+            let (db, public_url, proxies) = (
+                db.clone(),
+                public_url.clone(),
+                config.trusted_proxies.clone(),
+            );
+            web::block(move || AppState::load(db, public_url, Clock::System, &proxies)).await??
         };
+        let mailer = Mailer::new(config.smtp_url.as_deref(), config.mail_dir.clone())?;
+        Workers {
+            db,
+            mailer,
+            mail_from: config.mail_from.clone(),
+            public_url,
+            thresholds: Thresholds::default(),
+            reconcile_every: config.reconcile_interval,
+        }
+        .spawn();
         let listener = TcpListener::bind(config.bind_addr).map_err(|error| {
             anyhow::anyhow!("BIND_ADDR: cannot listen on {}: {error}", config.bind_addr)
         })?;

@@ -32,6 +32,98 @@ pub enum Command {
     },
     /// Print the OpenAPI description as YAML (the checked-in openapi.yaml).
     Openapi,
+    /// Load a postcode → constituency lookup from CSV: the ONS Postcode Directory or NSPL
+    /// (columns pcds or pcd, pcon, doterm), or postcode,ons_code / sector,ons_code lists.
+    /// Replaces what is stored for the postcodes in the file, in one transaction.
+    ImportPostcodes {
+        /// The CSV file.
+        path: PathBuf,
+    },
+    /// Recompute every count from the signatures, repair any drift, and list the repairs.
+    Reconcile,
+    /// Shadow-ban signatures matching an email domain (`*.example.com` for subdomains), an IP
+    /// address or CIDR range, or an email address (compared in canonical form).
+    Block {
+        #[arg(value_parser = ["domain", "ip", "email"])]
+        kind: String,
+        pattern: String,
+        /// Why, for whoever reads the list later.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Exempt matching signatures from the rate limits (blocks still apply).
+    Allow {
+        #[arg(value_parser = ["domain", "ip", "email"])]
+        kind: String,
+        pattern: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Loads a postcode directory.
+pub fn import_postcodes(config: &Config, path: &std::path::Path) -> anyhow::Result<()> {
+    let db = crate::startup::migrate(config)?;
+    let file = std::fs::File::open(path)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    let report = db
+        .run_blocking(|conn| {
+            persistence::postcodes::import_csv(conn, std::io::BufReader::new(file))
+        })
+        .map_err(|error| anyhow::anyhow!("{}: {}", path.display(), error_chain(&error)))?;
+    println!(
+        "{}: {} postcodes and {} sectors loaded, {} rows skipped (terminated, no constituency, or not a postcode)",
+        path.display(),
+        report.postcodes,
+        report.sectors,
+        report.skipped
+    );
+    Ok(())
+}
+
+/// Reconciles every count once.
+pub fn reconcile(config: &Config) -> anyhow::Result<()> {
+    let db = crate::startup::migrate(config)?;
+    let repairs = db.run_blocking(|conn| {
+        persistence::signatures::reconcile_all(
+            conn,
+            &domain::Thresholds::default(),
+            chrono::Utc::now(),
+        )
+    })?;
+    for repair in &repairs {
+        println!(
+            "petition {}: {}{} was {}, now {}",
+            repair.petition_id,
+            repair.count,
+            repair
+                .key
+                .as_deref()
+                .map(|key| format!(" {key}"))
+                .unwrap_or_default(),
+            repair.stored,
+            repair.actual
+        );
+    }
+    println!("{} count(s) repaired", repairs.len());
+    Ok(())
+}
+
+/// Adds a block or allow list entry.
+pub fn add_list_entry(
+    config: &Config,
+    list: domain::screening::ListKind,
+    kind: &str,
+    pattern: &str,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
+    let db = crate::startup::migrate(config)?;
+    db.run_blocking(|conn| {
+        persistence::signatures::add_list_entry(conn, list, kind, pattern, note, chrono::Utc::now())
+    })
+    .map_err(|error| anyhow::anyhow!("{}", error_chain(&error)))?;
+    println!("added; every process applies it within 10 seconds");
+    Ok(())
 }
 
 /// Imports every file, reporting each; fails at the end if any file could not be imported.

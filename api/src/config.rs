@@ -1,8 +1,11 @@
 //! The service's one configuration struct, read from the environment at start-up.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use ipnet::IpNet;
+use lettre::message::Mailbox;
 use thiserror::Error;
 
 /// Every setting, with the environment variable it comes from and its default.
@@ -23,6 +26,20 @@ pub struct Config {
     pub seed_official_petitions: bool,
     /// `RUST_LOG`: the log filter (default `info`).
     pub log_filter: String,
+    /// `SMTP_URL`: where emails are sent, e.g. `smtp://127.0.0.1:1025` (plain),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:pass@host` (TLS). Unset by
+    /// default: emails are written to `MAIL_DIR` instead.
+    pub smtp_url: Option<String>,
+    /// `MAIL_DIR`: where emails go as `.eml` files when there is no `SMTP_URL` (default `./mail`).
+    pub mail_dir: PathBuf,
+    /// `MAIL_FROM`: the sender of every email (default `Petitions <no-reply@` + the public host `>`).
+    pub mail_from: Mailbox,
+    /// `TRUSTED_PROXIES`: comma-separated CIDR ranges of the load balancers or CDN in front of
+    /// the service, whose `X-Forwarded-For` is believed (default: none).
+    pub trusted_proxies: Vec<IpNet>,
+    /// `RECONCILE_INTERVAL_MINUTES`: how often every count is recomputed from the signatures
+    /// and drift repaired (default 60).
+    pub reconcile_interval: Duration,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -97,6 +114,52 @@ impl Config {
             )
         })?;
 
+        let smtp_url = read("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            lettre::SmtpTransport::from_url(url).map_err(|error| {
+                invalid(
+                    "SMTP_URL",
+                    &format!("{url:?} is not a usable SMTP URL: {error}"),
+                )
+            })?;
+        }
+        let mail_dir = PathBuf::from(read("MAIL_DIR").unwrap_or_else(|| "mail".to_owned()));
+        let mail_from = match read("MAIL_FROM") {
+            Some(text) => text.parse().map_err(|_| {
+                invalid(
+                    "MAIL_FROM",
+                    &format!("{text:?} is not an address like Petitions <no-reply@example.org>"),
+                )
+            })?,
+            None => default_sender(&public_url),
+        };
+        let trusted_proxies = read("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        invalid(
+                            "TRUSTED_PROXIES",
+                            &format!("{entry:?} is not an address or CIDR range"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let reconcile_minutes = parse_number(
+            read("RECONCILE_INTERVAL_MINUTES"),
+            "RECONCILE_INTERVAL_MINUTES",
+            60,
+        )?;
+        if reconcile_minutes == 0 {
+            return Err(invalid("RECONCILE_INTERVAL_MINUTES", "must be at least 1"));
+        }
+
         Ok(Self {
             database_url,
             database_max_connections,
@@ -105,8 +168,28 @@ impl Config {
             public_url,
             seed_official_petitions,
             log_filter,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            trusted_proxies,
+            reconcile_interval: Duration::from_secs(u64::from(reconcile_minutes) * 60),
         })
     }
+}
+
+/// `no-reply@` the public host; a host that can't make an address (an IP) gets `localhost`.
+fn default_sender(public_url: &str) -> Mailbox {
+    let host = url::Url::parse(public_url)
+        .ok()
+        .and_then(|url| url.domain().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("Petitions <no-reply@{host}>")
+        .parse()
+        .unwrap_or_else(|_| {
+            "Petitions <no-reply@localhost>"
+                .parse()
+                .expect("a valid mailbox")
+        })
 }
 
 fn invalid(variable: &'static str, problem: &str) -> ConfigError {
@@ -177,6 +260,22 @@ mod tests {
         assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(config.seed_official_petitions);
+        assert_eq!(config.smtp_url, None);
+        assert_eq!(config.mail_dir, PathBuf::from("mail"));
+        assert_eq!(
+            config.mail_from.to_string(),
+            "Petitions <no-reply@localhost>"
+        );
+        assert!(config.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_take_ranges_and_single_addresses() {
+        let config = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1,2001:db8::/32")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert!(
+            config.trusted_proxies[1].contains(&"192.0.2.1".parse::<std::net::IpAddr>().unwrap())
+        );
     }
 
     #[test]
@@ -200,6 +299,10 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "many"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("RUST_LOG", "info,[[["),
+            ("SMTP_URL", "http://mail.example"),
+            ("MAIL_FROM", "not an address"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, nonsense"),
+            ("RECONCILE_INTERVAL_MINUTES", "0"),
         ] {
             let error = config(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{value}");

@@ -15,6 +15,15 @@ pub enum ApiError {
         detail: String,
         field: Option<&'static str>,
     },
+    /// 422: the request was read, but fields in it break the rules; each is named.
+    #[error("{detail}")]
+    Unprocessable {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 409: the request is fine, but the petition is not in a state to take it.
+    #[error("{0}")]
+    Conflict(String),
     /// 404: nothing public here.
     #[error("{0}")]
     NotFound(String),
@@ -44,7 +53,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -70,6 +79,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,6 +109,7 @@ impl ResponseError for ApiError {
                     message: detail.clone(),
                 }]
             }
+            ApiError::Unprocessable { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         problem_response(status, self.to_string(), errors)

@@ -4,6 +4,7 @@ use api::app::Application;
 use api::cli::{Cli, Command};
 use api::config::Config;
 use clap::Parser;
+use domain::screening::ListKind;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -19,6 +20,18 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { paths } => api::cli::import(&config, &paths),
+        Command::ImportPostcodes { path } => api::cli::import_postcodes(&config, &path),
+        Command::Reconcile => api::cli::reconcile(&config),
+        Command::Block {
+            kind,
+            pattern,
+            note,
+        } => api::cli::add_list_entry(&config, ListKind::Block, &kind, &pattern, note.as_deref()),
+        Command::Allow {
+            kind,
+            pattern,
+            note,
+        } => api::cli::add_list_entry(&config, ListKind::Allow, &kind, &pattern, note.as_deref()),
         Command::Openapi => {
             print!("{}", api::openapi::yaml().map_err(anyhow::Error::msg)?);
             Ok(())

@@ -1,6 +1,6 @@
 //! What happens before the first request: connect, migrate, load reference data, seed.
 
-use persistence::{migrations, reference, Database};
+use persistence::{migrations, postcodes, reference, Database};
 
 use crate::config::Config;
 use crate::error::error_chain;
@@ -19,6 +19,13 @@ pub fn migrate(config: &Config) -> anyhow::Result<Database> {
         tracing::info!(migration = %version, "applied migration");
     }
     db.run_blocking(reference::load_bundled)?;
+    if let Some(loaded) = db.run_blocking(postcodes::load_bundled_if_empty)? {
+        tracing::info!(
+            postcodes = loaded.postcodes,
+            sectors = loaded.sectors,
+            "loaded the bundled postcode lookup"
+        );
+    }
     Ok(db)
 }
 

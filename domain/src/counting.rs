@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
-use crate::state::{Authority, DebateEvent, DebateState, ResponseEvent, ResponseState, StateMachine};
+use crate::state::{
+    Authority, DebateEvent, DebateState, ResponseEvent, ResponseState, StateMachine,
+};
 use crate::thresholds::{Crossing, ThresholdCrossing, Thresholds};
 
 /// One confirmed signature, as the counter sees it.
@@ -36,10 +38,16 @@ impl Tally {
             .entry(signature.location_code.clone())
             .or_default() += 1;
         if let Some((constituency, region)) = &signature.constituency {
-            *self.by_constituency.entry(constituency.clone()).or_default() += 1;
+            *self
+                .by_constituency
+                .entry(constituency.clone())
+                .or_default() += 1;
             *self.by_region.entry(region.clone()).or_default() += 1;
         }
-        *self.by_hour.entry(hour_of(signature.validated_at)).or_default() += 1;
+        *self
+            .by_hour
+            .entry(hour_of(signature.validated_at))
+            .or_default() += 1;
     }
 }
 

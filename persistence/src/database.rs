@@ -43,8 +43,11 @@ pub fn write_transaction<T>(
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     match work(conn) {
         Ok(value) => {
-            if let Err(error) = <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
-                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            if let Err(error) =
+                <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+            {
+                let _ =
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
                 return Err(error.into());
             }
             Ok(value)

@@ -120,9 +120,8 @@ pub fn import_csv(
         let mut report = PostcodeImport::default();
         let mut batch: Vec<(String, String)> = Vec::with_capacity(ROWS_PER_INSERT);
         for (line, record) in reader.records().enumerate() {
-            let record = record.map_err(|error| {
-                PersistenceError::Import(format!("line {}: {error}", line + 2))
-            })?;
+            let record = record
+                .map_err(|error| PersistenceError::Import(format!("line {}: {error}", line + 2)))?;
             let field = |index: usize| record.get(index).map(str::trim).unwrap_or_default();
             let ons_code = field(constituency);
             let is_terminated = terminated.is_some_and(|index| !field(index).is_empty());

@@ -177,3 +177,8 @@ mod tests {
         assert!(countries.iter().any(|country| country.code == "GB"));
     }
 }
+
+/// The codes of every country a signer may give.
+pub fn country_codes(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceError> {
+    Ok(countries::table.select(countries::code).load(conn)?)
+}

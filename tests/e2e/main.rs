@@ -5,3 +5,4 @@ mod importer;
 mod migrations;
 mod openapi;
 mod public_reads;
+mod signing;

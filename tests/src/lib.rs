@@ -17,6 +17,10 @@ use api::links::PublicUrl;
 use diesel::connection::SimpleConnection;
 use persistence::Database;
 
+pub mod smtp;
+
+pub use smtp::SmtpServer;
+
 pub const PUBLIC_URL: &str = "https://petitions.test";
 
 /// A database that exists for one test.
@@ -127,6 +131,7 @@ pub struct TestApp {
     pub db: Database,
     pub clock: Clock,
     pub database: TestDatabase,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl TestApp {
@@ -145,6 +150,7 @@ impl TestApp {
             db,
             clock: Clock::System,
             database,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -163,10 +169,164 @@ impl TestApp {
     }
 
     pub fn state(&self, clock: Clock) -> AppState {
-        AppState {
-            db: self.db.clone(),
-            public_url: PublicUrl::new(PUBLIC_URL),
+        AppState::load(
+            self.db.clone(),
+            PublicUrl::new(PUBLIC_URL),
             clock,
+            &self.trusted_proxies,
+        )
+        .expect("the app state loads")
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies from here on.
+    pub fn trusting(mut self, proxies: &[&str]) -> Self {
+        self.trusted_proxies = proxies
+            .iter()
+            .map(|net| net.parse().expect("a CIDR range"))
+            .collect();
+        self
+    }
+
+    /// Opens a petition created here (not imported, so reconciliation checks it), opened a day
+    /// before the app's clock. Returns its id.
+    pub fn open_petition(&self, id: i64, action: &str) -> i64 {
+        let opened = self.clock.now() - chrono::Duration::days(1);
+        let stamp = opened.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let document = serde_json::json!({
+            "links": {"self": format!("{PUBLIC_URL}/petitions/{id}.json")},
+            "data": {"type": "petition", "id": id, "links": {}, "attributes": {
+                "action": action, "background": "Because it matters.", "additional_details": null,
+                "committee_note": null, "state": "open", "signature_count": 0,
+                "created_at": stamp, "updated_at": stamp, "rejected_at": null,
+                "opened_at": stamp, "closed_at": null, "moderation_threshold_reached_at": stamp,
+                "response_threshold_reached_at": null, "government_response_at": null,
+                "debate_threshold_reached_at": null, "scheduled_debate_date": null,
+                "debate_outcome_at": null, "creator_name": "A Creator", "rejection": null,
+                "government_response": null, "debate": null, "departments": [], "topics": [],
+                "signatures_by_country": [], "signatures_by_constituency": [],
+                "signatures_by_region": [], "other_parliamentary_business": []
+            }}
+        });
+        self.import(&document.to_string());
+        self.execute(&format!(
+            "UPDATE petitions SET imported_at = NULL WHERE id = {id}"
+        ));
+        id
+    }
+
+    /// The number one SQL query returns, e.g. `SELECT COUNT(*) FROM signatures`.
+    pub fn number(&self, sql: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        let sql = format!("({sql})");
+        self.db
+            .run_blocking(move |conn| {
+                Ok(
+                    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&sql))
+                        .get_result::<i64>(conn)?,
+                )
+            })
+            .expect("the query runs")
+    }
+
+    /// Runs SQL directly, for tests that set up or corrupt state on purpose.
+    pub fn execute(&self, sql: &str) {
+        let sql = sql.to_owned();
+        self.db
+            .run_blocking(move |conn| Ok(conn.batch_execute(&sql)?))
+            .expect("the SQL runs");
+    }
+
+    /// Counts every confirmed signature now, as the background counter would.
+    pub fn count(&self) -> usize {
+        let mut counted = 0;
+        loop {
+            let report = self
+                .db
+                .run_blocking(|conn| {
+                    persistence::signatures::count_confirmed(
+                        conn,
+                        2,
+                        &domain::Thresholds::default(),
+                        self.clock.now(),
+                    )
+                })
+                .expect("counting works");
+            counted += report.signatures;
+            if report.signatures == 0 {
+                return counted;
+            }
+        }
+    }
+
+    /// Sends every due email through `smtp`, as the delivery worker would.
+    pub fn deliver(&self, smtp: &SmtpServer) -> api::mail::DeliveryReport {
+        let mailer = api::mail::Mailer::new(Some(&smtp.url()), std::env::temp_dir())
+            .expect("a valid SMTP URL");
+        api::mail::deliver_due(
+            &self.db,
+            &mailer,
+            &PublicUrl::new(PUBLIC_URL),
+            &"Petitions <no-reply@petitions.test>"
+                .parse()
+                .expect("a mailbox"),
+            self.clock.now(),
+        )
+        .expect("delivery works")
+    }
+
+    /// POSTs `body` as JSON from `peer`, with `headers`.
+    pub async fn post_json_from(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        peer: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = test::TestRequest::post()
+            .uri(path)
+            .peer_addr(format!("{peer}:40000").parse().expect("an IP address"))
+            .set_json(body);
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        self.send(request).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> TestResponse {
+        self.post_json_from(path, body, "192.0.2.1", &[]).await
+    }
+
+    /// POSTs `body` as it is, with `content_type`.
+    pub async fn send_raw(&self, path: &str, body: &str, content_type: &str) -> TestResponse {
+        let request = test::TestRequest::post()
+            .uri(path)
+            .insert_header(("content-type", content_type))
+            .set_payload(body.to_owned());
+        self.send(request).await
+    }
+
+    /// Every outbox row, oldest first.
+    pub fn outbox(&self) -> Vec<persistence::signatures::OutboxStatus> {
+        self.db
+            .run_blocking(persistence::signatures::outbox_status)
+            .expect("the outbox reads")
+    }
+
+    /// POSTs with no body.
+    pub async fn post(&self, path: &str) -> TestResponse {
+        self.send(test::TestRequest::post().uri(path)).await
+    }
+
+    async fn send(&self, request: test::TestRequest) -> TestResponse {
+        let service = test::init_service(build_app(self.state(self.clock))).await;
+        let response = test::call_service(&service, request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await.to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
         }
     }
 
@@ -195,11 +355,11 @@ impl TestApp {
     }
 
     pub async fn get_at(&self, path: &str, headers: &[(&str, &str)], clock: Clock) -> TestResponse {
-        let service = test::init_service(build_app(self.state(clock))).await;
         let mut request = test::TestRequest::get().uri(path);
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
+        let service = test::init_service(build_app(self.state(clock))).await;
         let response = test::call_service(&service, request.to_request()).await;
         let status = response.status();
         let headers = response.headers().clone();

@@ -5,6 +5,7 @@ mod health;
 mod listing;
 mod petitions;
 mod reference;
+mod signatures;
 mod visibility;
 
 use actix_web::http::header::{CacheControl, CacheDirective};
@@ -21,6 +22,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(archived::list_archived_petitions)
         .service(archived::list_archived_petitions_csv)
         .service(archived::show_archived_petition)
+        .service(signatures::sign_petition)
+        .service(signatures::verify_signature)
+        .service(signatures::verify_signature_post)
+        .service(signatures::unsubscribe)
         .service(reference::constituencies)
         .service(reference::parliaments)
         .service(reference::topics)

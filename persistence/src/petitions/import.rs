@@ -86,6 +86,10 @@ pub fn import_petition(
                 .or(Some(import.petition.updated_at));
         }
         upsert_petition(conn, &import.petition)?;
+        // Marks the counts as the official site's: reconciliation has no rows to check them by.
+        diesel::update(petitions::table.find(import.petition.id))
+            .set(petitions::imported_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(conn)?;
         replace_children(conn, &import)?;
         Ok(())
     })

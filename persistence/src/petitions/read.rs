@@ -38,7 +38,7 @@ pub struct Breakdowns {
     pub other_business: Vec<OtherBusiness>,
 }
 
-/// What `count.json` shows: the cheapest read, one row by primary key.
+/// What `count.json` shows, and signing checks: the cheapest read, one row by primary key.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = petitions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CountRow {
@@ -52,6 +52,8 @@ pub struct CountRow {
     pub debate_threshold_reached_at: Option<NaiveDateTime>,
     pub scheduled_debate_date: Option<NaiveDate>,
     pub debate_outcome_at: Option<NaiveDateTime>,
+    /// Whether it may still be signed.
+    pub deadline: Option<NaiveDateTime>,
 }
 
 pub fn find_petition(

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::state::{PetitionState, SignatureEvent, SignatureState, StateMachine, Authority};
+use domain::state::{Authority, PetitionState, SignatureEvent, SignatureState, StateMachine};
 
 use crate::schema::{constituencies, petitions, signatures};
 use crate::{DbConnection, PersistenceError};
@@ -116,16 +116,16 @@ pub fn confirm(
 /// Open, or closed less than a day ago (SPEC §2.2), and not archived or taken down.
 fn confirmable_at(found: &Confirmable, now: DateTime<Utc>) -> bool {
     let state = PetitionState::parse(&found.petition_state);
-    if found.archived_at.is_some() || !matches!(state, Some(PetitionState::Open | PetitionState::Closed)) {
+    if found.archived_at.is_some()
+        || !matches!(state, Some(PetitionState::Open | PetitionState::Closed))
+    {
         return false;
     }
     let closes = match (found.closed_at, found.deadline) {
         (Some(closed), Some(deadline)) => Some(closed.min(deadline)),
         (closed, deadline) => closed.or(deadline),
     };
-    closes.is_none_or(|closes| {
-        now <= domain::deadline::confirmation_closes_at(closes.and_utc())
-    })
+    closes.is_none_or(|closes| now <= domain::deadline::confirmation_closes_at(closes.and_utc()))
 }
 
 /// Whether the signer asked for no more emails now (true) or had already (also true).

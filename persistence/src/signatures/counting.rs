@@ -15,8 +15,8 @@ use domain::Thresholds;
 use crate::database::{on_each_backend, write_transaction};
 use crate::schema::{
     constituencies, countries, parliaments, petition_constituency_signatures,
-    petition_country_signatures, petition_hourly_signatures, petition_region_signatures,
-    petitions, regions, signatures,
+    petition_country_signatures, petition_hourly_signatures, petition_region_signatures, petitions,
+    regions, signatures,
 };
 use crate::{DbConnection, PersistenceError};
 
@@ -62,11 +62,14 @@ pub fn count_confirmed(
             let constituency = constituency_code
                 .as_ref()
                 .and_then(|code| names.region_of(code).map(|region| (code.clone(), region)));
-            tallies.entry(*petition_id).or_default().add(&CountedSignature {
-                location_code: location_code.clone(),
-                constituency,
-                validated_at: validated_at.unwrap_or(now.naive_utc()).and_utc(),
-            });
+            tallies
+                .entry(*petition_id)
+                .or_default()
+                .add(&CountedSignature {
+                    location_code: location_code.clone(),
+                    constituency,
+                    validated_at: validated_at.unwrap_or(now.naive_utc()).and_utc(),
+                });
         }
         for (petition_id, tally) in &tallies {
             apply_tally(conn, *petition_id, tally, &names, thresholds, now)?;
@@ -165,7 +168,10 @@ pub(super) fn thresholds_of(
     };
     let found: Option<(i64, i64)> = parliaments::table
         .find(parliament_id)
-        .select((parliaments::response_threshold, parliaments::debate_threshold))
+        .select((
+            parliaments::response_threshold,
+            parliaments::debate_threshold,
+        ))
         .first(conn)
         .optional()?;
     Ok(match found {
@@ -235,7 +241,11 @@ fn add_breakdowns(
         .by_country
         .iter()
         .map(|(code, count)| {
-            let name = names.countries.get(code).cloned().unwrap_or_else(|| code.clone());
+            let name = names
+                .countries
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| code.clone());
             (
                 petition_country_signatures::petition_id.eq(petition_id),
                 petition_country_signatures::code.eq(code.clone()),

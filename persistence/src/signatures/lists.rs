@@ -28,10 +28,16 @@ pub fn load_signing_lists(conn: &mut DbConnection) -> Result<SigningLists, Persi
         .load(conn)?;
     let mut lists = SigningLists::default();
     for (id, list, kind, pattern) in rows {
-        let list = if list == "block" { ListKind::Block } else { ListKind::Allow };
+        let list = if list == "block" {
+            ListKind::Block
+        } else {
+            ListKind::Allow
+        };
         match ListEntry::parse(&kind, &pattern) {
             Ok(entry) => lists.add(list, entry),
-            Err(error) => tracing::warn!(id, kind, pattern, %error, "skipping a signing list entry"),
+            Err(error) => {
+                tracing::warn!(id, kind, pattern, %error, "skipping a signing list entry")
+            }
         }
     }
     Ok(lists)
@@ -47,9 +53,8 @@ pub fn add_list_entry(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    ListEntry::parse(kind, pattern).map_err(|error| {
-        PersistenceError::Import(format!("{kind} {pattern:?} {error}"))
-    })?;
+    ListEntry::parse(kind, pattern)
+        .map_err(|error| PersistenceError::Import(format!("{kind} {pattern:?} {error}")))?;
     let exists = signing_list_entries::table
         .filter(signing_list_entries::list.eq(list_name(list)))
         .filter(signing_list_entries::kind.eq(kind))

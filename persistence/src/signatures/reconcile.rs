@@ -130,7 +130,13 @@ pub fn reconcile_petition(
             .load::<(String, i64)>(conn)?
             .into_iter()
             .collect();
-        if differences(petition_id, "country", &stored_countries, &actual, &mut repairs) {
+        if differences(
+            petition_id,
+            "country",
+            &stored_countries,
+            &actual,
+            &mut repairs,
+        ) {
             diesel::delete(
                 petition_country_signatures::table
                     .filter(petition_country_signatures::petition_id.eq(petition_id)),
@@ -146,8 +152,7 @@ pub fn reconcile_petition(
                     .values((
                         petition_country_signatures::petition_id.eq(petition_id),
                         petition_country_signatures::code.eq(code),
-                        petition_country_signatures::name
-                            .eq(names.get(code).unwrap_or(code)),
+                        petition_country_signatures::name.eq(names.get(code).unwrap_or(code)),
                         petition_country_signatures::signature_count.eq(count),
                     ))
                     .execute(conn)?;
@@ -160,7 +165,10 @@ pub fn reconcile_petition(
             .group_by(signatures::constituency_code)
             .select((signatures::constituency_code, diesel::dsl::count_star()))
             .load(conn)?;
-        let codes: Vec<String> = counts_by_code.iter().filter_map(|row| row.0.clone()).collect();
+        let codes: Vec<String> = counts_by_code
+            .iter()
+            .filter_map(|row| row.0.clone())
+            .collect();
         let places: BTreeMap<String, (String, Option<String>, String, String)> =
             constituencies::table
                 .inner_join(regions::table)
@@ -244,7 +252,13 @@ pub fn reconcile_petition(
             .load::<(String, i64)>(conn)?
             .into_iter()
             .collect();
-        if differences(petition_id, "region", &stored_regions, &actual, &mut repairs) {
+        if differences(
+            petition_id,
+            "region",
+            &stored_regions,
+            &actual,
+            &mut repairs,
+        ) {
             diesel::delete(
                 petition_region_signatures::table
                     .filter(petition_region_signatures::petition_id.eq(petition_id)),
@@ -323,7 +337,10 @@ fn differences(
     repairs: &mut Vec<Repair>,
 ) -> bool {
     let before = repairs.len();
-    for key in stored.keys().chain(actual.keys().filter(|key| !stored.contains_key(*key))) {
+    for key in stored
+        .keys()
+        .chain(actual.keys().filter(|key| !stored.contains_key(*key)))
+    {
         let stored = stored.get(key).copied().unwrap_or(0);
         let actual = actual.get(key).copied().unwrap_or(0);
         if stored != actual {

@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::screening::{Screening, Signer, SigningLists};
 use domain::signature::{judge_duplicate, DuplicateVerdict, PriorSignature, RateLimits};
-use domain::state::SignatureState;
 use domain::signer::comparable_name;
 use domain::signer_details::Residence;
+use domain::state::SignatureState;
 use domain::SignerDetails;
 
 use super::outbox::{queue_email, EmailKind};
@@ -170,9 +170,7 @@ fn sign_one(
         },
     };
     let constituency = match &signer.residence {
-        Residence::UnitedKingdom(postcode) => {
-            constituency_of(conn, postcode)?
-        }
+        Residence::UnitedKingdom(postcode) => constituency_of(conn, postcode)?,
         Residence::Overseas { .. } => None,
     };
     let signature_id = diesel::insert_into(signatures::table)

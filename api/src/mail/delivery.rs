@@ -1,0 +1,151 @@
+//! The delivery worker's one step: claim due outbox rows, send each, record the result.
+//! Temporary failures are retried with exponential backoff; permanent ones are recorded and
+//! never retried; a sent row is never sent again.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use lettre::{SmtpTransport, Transport};
+use persistence::signatures::{self, EmailKind, OutgoingEmail};
+use persistence::{Database, PersistenceError};
+
+use super::render::{render, verify_link};
+use crate::links::PublicUrl;
+
+/// Emails claimed per step.
+const BATCH: i64 = 50;
+/// How long a claim holds: longer than any send takes, short enough to recover from a crash.
+const LEASE_MINUTES: i64 = 5;
+/// After this many attempts a temporary failure is treated as permanent.
+const MAX_ATTEMPTS: i32 = 10;
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(SmtpTransport),
+    /// Each email as an `.eml` file in this directory, for development without a mail server.
+    Directory(PathBuf),
+}
+
+impl Mailer {
+    /// The SMTP transport for `url`, or the directory when there is none.
+    pub fn new(
+        smtp_url: Option<&str>,
+        mail_dir: PathBuf,
+    ) -> Result<Self, lettre::transport::smtp::Error> {
+        Ok(match smtp_url {
+            Some(url) => Mailer::Smtp(SmtpTransport::from_url(url)?.build()),
+            None => Mailer::Directory(mail_dir),
+        })
+    }
+
+    fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp(transport) => transport.send(message).map(drop).map_err(|error| {
+                if error.is_permanent() {
+                    SendError::Permanent(error.to_string())
+                } else {
+                    SendError::Temporary(error.to_string())
+                }
+            }),
+            Mailer::Directory(dir) => std::fs::create_dir_all(dir)
+                .and_then(|()| {
+                    std::fs::write(dir.join(format!("{id:010}.eml")), message.formatted())
+                })
+                .map_err(|error| {
+                    SendError::Temporary(format!("writing to {}: {error}", dir.display()))
+                }),
+        }
+    }
+}
+
+enum SendError {
+    Temporary(String),
+    Permanent(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+impl DeliveryReport {
+    pub fn claimed(&self) -> usize {
+        self.sent + self.retrying + self.failed
+    }
+}
+
+/// Sends what is due. Blocking: run it off the async runtime.
+pub fn deliver_due(
+    db: &Database,
+    mailer: &Mailer,
+    links: &PublicUrl,
+    from: &Mailbox,
+    now: DateTime<Utc>,
+) -> Result<DeliveryReport, PersistenceError> {
+    let claimed = db.run_blocking(|conn| {
+        signatures::claim_due(conn, BATCH, Duration::minutes(LEASE_MINUTES), now)
+    })?;
+    let mut report = DeliveryReport::default();
+    for email in claimed {
+        let outcome = render(&email, links, from)
+            .map_err(|error| SendError::Permanent(error.to_string()))
+            .and_then(|message| mailer.send(email.id, &message));
+        match outcome {
+            Ok(()) => {
+                log_sent(&email, mailer, links);
+                db.run_blocking(|conn| signatures::mark_sent(conn, email.id, now))?;
+                report.sent += 1;
+            }
+            Err(SendError::Temporary(error)) if email.attempt < MAX_ATTEMPTS => {
+                let retry_at = now + backoff(email.attempt);
+                tracing::warn!(outbox_id = email.id, attempt = email.attempt, %retry_at, %error, "email not sent; will retry");
+                db.run_blocking(|conn| {
+                    signatures::mark_for_retry(conn, email.id, retry_at, &error)
+                })?;
+                report.retrying += 1;
+            }
+            Err(SendError::Temporary(error) | SendError::Permanent(error)) => {
+                tracing::error!(outbox_id = email.id, attempt = email.attempt, %error, "email failed for good");
+                db.run_blocking(|conn| signatures::mark_failed(conn, email.id, &error))?;
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// 30 s, 1 min, 2 min... up to an hour between attempts.
+fn backoff(attempt: i32) -> Duration {
+    let exponent = u32::try_from(attempt.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::seconds(30 * 2_i64.pow(exponent)).min(Duration::hours(1))
+}
+
+/// Without a mail server, the confirmation link goes to the log so a newcomer can follow it.
+fn log_sent(email: &OutgoingEmail, mailer: &Mailer, links: &PublicUrl) {
+    if let (Mailer::Directory(dir), Some(EmailKind::SignatureConfirmation)) = (mailer, email.kind) {
+        let signature = &email.signature;
+        tracing::info!(
+            file = %dir.join(format!("{:010}.eml", email.id)).display(),
+            link = %verify_link(links, signature.signature_id, &signature.confirmation_token),
+            "confirmation email written"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(4), Duration::seconds(240));
+        assert_eq!(backoff(9), Duration::hours(1));
+        assert_eq!(backoff(100), Duration::hours(1));
+    }
+}

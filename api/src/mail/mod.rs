@@ -1,0 +1,8 @@
+//! Email to signers: written from outbox rows, sent over SMTP or, with no SMTP server
+//! configured, dropped as `.eml` files into `MAIL_DIR`.
+
+mod delivery;
+pub(crate) mod render;
+
+pub use delivery::{deliver_due, DeliveryReport, Mailer};
+pub use render::{render, RenderError};

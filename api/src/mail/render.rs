@@ -1,0 +1,96 @@
+//! The words of each email. Every email to a signer carries one-click unsubscribe headers
+//! (RFC 8058), which large mailbox providers require of bulk senders.
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message};
+use persistence::signatures::{EmailKind, OutgoingEmail};
+use thiserror::Error;
+
+use crate::links::PublicUrl;
+
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error("the outbox holds a kind of email this release does not know")]
+    UnknownKind,
+    #[error("the recipient {0:?} is not a deliverable address")]
+    BadRecipient(String),
+    #[error("the message could not be built: {0}")]
+    Build(#[from] lettre::error::Error),
+}
+
+/// The confirmation link for a signature.
+pub fn verify_link(links: &PublicUrl, signature_id: i64, token: &str) -> String {
+    links.join(&format!("/signatures/{signature_id}/verify?token={token}"))
+}
+
+fn unsubscribe_link(links: &PublicUrl, signature_id: i64, token: &str) -> String {
+    links.join(&format!(
+        "/signatures/{signature_id}/unsubscribe?token={token}"
+    ))
+}
+
+/// Builds the message for an outbox row. The `Message-ID` comes from the row, so a message
+/// resent after a crash is recognisably the same message.
+pub fn render(
+    email: &OutgoingEmail,
+    links: &PublicUrl,
+    from: &Mailbox,
+) -> Result<Message, RenderError> {
+    let signature = &email.signature;
+    let kind = email.kind.ok_or(RenderError::UnknownKind)?;
+    let to = Mailbox::new(
+        Some(signature.name.clone()),
+        signature
+            .email
+            .parse()
+            .map_err(|_| RenderError::BadRecipient(signature.email.clone()))?,
+    );
+    let petition = links.petition(signature.petition_id, false);
+    let unsubscribe = unsubscribe_link(links, signature.signature_id, &signature.unsubscribe_token);
+    let (subject, body) = match kind {
+        EmailKind::SignatureConfirmation => (
+            format!("Please confirm your signature: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 Please confirm your signature of the petition \"{action}\" by opening this link:\n\n\
+                 {verify}\n\n\
+                 Your signature is not counted until you do. If you did not sign, ignore this \
+                 email and nothing will be counted.\n\n\
+                 The petition: {petition}\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                action = signature.petition_action,
+                verify = verify_link(links, signature.signature_id, &signature.confirmation_token),
+            ),
+        ),
+        EmailKind::AlreadySigned => (
+            format!("You have already signed: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 You tried to sign the petition \"{action}\" again. You have already signed it \
+                 and your signature is counted, so there is nothing more to do.\n\n\
+                 The petition: {petition}\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                action = signature.petition_action,
+            ),
+        ),
+    };
+    let host = from.email.domain().to_owned();
+    let mut message = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<outbox-{}@{host}>", email.id)))
+        .body(body)?;
+    let headers = message.headers_mut();
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+        format!("<{unsubscribe}>"),
+    ));
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click".to_owned(),
+    ));
+    Ok(message)
+}

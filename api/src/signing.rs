@@ -1,0 +1,73 @@
+//! What the signing routes share: the abuse-control policy (cached briefly, so a list change
+//! reaches every process within seconds without a query per signature), tokens, and the
+//! client's address.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::HttpRequest;
+use ipnet::IpNet;
+use persistence::signatures::{load_signing_lists, SigningPolicy};
+use persistence::{Database, PersistenceError};
+
+/// How long a process keeps the block and allow lists before reading them again.
+const POLICY_TTL: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Default)]
+pub struct SigningPolicyCache {
+    cached: Arc<Mutex<Option<(Instant, Arc<SigningPolicy>)>>>,
+}
+
+impl SigningPolicyCache {
+    pub async fn get(&self, db: &Database) -> Result<Arc<SigningPolicy>, PersistenceError> {
+        if let Some((loaded, policy)) = self.cached.lock().map_or(None, |cached| cached.clone()) {
+            if loaded.elapsed() < POLICY_TTL {
+                return Ok(policy);
+            }
+        }
+        let lists = db.run(load_signing_lists).await?;
+        let policy = Arc::new(SigningPolicy {
+            lists,
+            ..SigningPolicy::default()
+        });
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = Some((Instant::now(), policy.clone()));
+        }
+        Ok(policy)
+    }
+}
+
+/// A fresh secret for a link: 256 random bits from the operating system, as hex.
+pub fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The address the request came from, reading `X-Forwarded-For` only from trusted proxies.
+pub fn client_address(request: &HttpRequest, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = request.peer_addr()?.ip();
+    let forwarded_for = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    Some(domain::client_ip::client_ip(
+        peer,
+        forwarded_for,
+        trusted_proxies,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_and_different() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

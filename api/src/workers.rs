@@ -1,0 +1,128 @@
+//! The service's background work, in every process: counting confirmed signatures, sending
+//! email, and reconciling counts. Each step is safe to run in several processes at once.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::Thresholds;
+use lettre::message::Mailbox;
+use persistence::signatures::{count_confirmed, reconcile_all};
+use persistence::Database;
+
+use crate::error::error_chain;
+use crate::links::PublicUrl;
+use crate::mail::{deliver_due, Mailer};
+
+/// Signatures per counting transaction.
+pub const COUNT_BATCH: i64 = 5_000;
+/// A confirmed signature shows in `count.json` within about this long.
+const COUNT_EVERY: Duration = Duration::from_millis(250);
+const DELIVER_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct Workers {
+    pub db: Database,
+    pub mailer: Mailer,
+    pub mail_from: Mailbox,
+    pub public_url: PublicUrl,
+    pub thresholds: Thresholds,
+    pub reconcile_every: Duration,
+}
+
+impl Workers {
+    /// Starts every loop on the current runtime; they stop when it does.
+    pub fn spawn(self) {
+        actix_web::rt::spawn(self.clone().count_forever());
+        actix_web::rt::spawn(self.clone().deliver_forever());
+        actix_web::rt::spawn(self.reconcile_forever());
+    }
+
+    /// Counts until the queue is drained, then returns how many it counted.
+    pub async fn count_all(&self) -> usize {
+        let mut counted = 0;
+        loop {
+            let thresholds = self.thresholds;
+            match self
+                .db
+                .run(move |conn| count_confirmed(conn, COUNT_BATCH, &thresholds, Utc::now()))
+                .await
+            {
+                Ok(report) => {
+                    counted += report.signatures;
+                    if i64::try_from(report.signatures).unwrap_or(0) < COUNT_BATCH {
+                        return counted;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "counting failed; will retry");
+                    return counted;
+                }
+            }
+        }
+    }
+
+    /// Sends every email that is due, then returns how many it handled.
+    pub async fn deliver_all(&self) -> usize {
+        let mut handled = 0;
+        loop {
+            let this = self.clone();
+            let step = actix_web::rt::task::spawn_blocking(move || {
+                deliver_due(
+                    &this.db,
+                    &this.mailer,
+                    &this.public_url,
+                    &this.mail_from,
+                    Utc::now(),
+                )
+            })
+            .await;
+            match step {
+                Ok(Ok(report)) if report.claimed() > 0 => handled += report.claimed(),
+                Ok(Ok(_)) => return handled,
+                Ok(Err(error)) => {
+                    tracing::error!(error = %error_chain(&error), "email delivery failed; will retry");
+                    return handled;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "email delivery task failed; will retry");
+                    return handled;
+                }
+            }
+        }
+    }
+
+    async fn count_forever(self) {
+        let mut tick = tokio::time::interval(COUNT_EVERY);
+        loop {
+            tick.tick().await;
+            self.count_all().await;
+        }
+    }
+
+    async fn deliver_forever(self) {
+        let mut tick = tokio::time::interval(DELIVER_EVERY);
+        loop {
+            tick.tick().await;
+            self.deliver_all().await;
+        }
+    }
+
+    async fn reconcile_forever(self) {
+        let mut tick = tokio::time::interval(self.reconcile_every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let thresholds = self.thresholds;
+            match self
+                .db
+                .run(move |conn| reconcile_all(conn, &thresholds, Utc::now()))
+                .await
+            {
+                Ok(repairs) => tracing::info!(repairs = repairs.len(), "reconciled the counts"),
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "reconciliation failed")
+                }
+            }
+        }
+    }
+}

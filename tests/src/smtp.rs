@@ -1,0 +1,203 @@
+//! A small SMTP server on loopback, so tests deliver email through a real SMTP conversation
+//! and read back exactly what was sent. It can be told to refuse the next messages,
+//! temporarily (451) or for good (550).
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// One message as received.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The message as sent: headers, a blank line, the body (still transfer-encoded).
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// A header's value, unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let (headers, _) = self.data.split_once("\r\n\r\n")?;
+        let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
+    /// The body with quoted-printable soft breaks and `=3D` undone: enough to find links.
+    pub fn body(&self) -> String {
+        let body = self
+            .data
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body);
+        body.replace("=\r\n", "").replace("=3D", "=")
+    }
+
+    /// The first link in the body that contains `fragment`, as a path with its query.
+    pub fn link_containing(&self, fragment: &str) -> Option<String> {
+        let body = self.body();
+        let start = body.find("http")?;
+        body[start..]
+            .split_whitespace()
+            .filter(|word| word.starts_with("http") && word.contains(fragment))
+            .map(|link| {
+                let after_scheme = link.split_once("://").map_or(link, |(_, rest)| rest);
+                after_scheme
+                    .find('/')
+                    .map_or("/".to_owned(), |slash| after_scheme[slash..].to_owned())
+            })
+            .next()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 451 after the data: try again later.
+    Temporary,
+    /// 550 to the recipient: never deliverable.
+    Permanent,
+}
+
+#[derive(Default)]
+struct Shared {
+    received: Vec<ReceivedMail>,
+    refusals: VecDeque<Refusal>,
+}
+
+/// The server; it runs until the test process ends.
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub port: u16,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().expect("a bound port").port();
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let accepting = shared.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = accepting.clone();
+                thread::spawn(move || {
+                    let _ = converse(stream, &shared);
+                });
+            }
+        });
+        Self { port, shared }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The next messages are refused, one refusal each, in order.
+    pub fn refuse_next(&self, refusals: &[Refusal]) {
+        self.shared
+            .lock()
+            .unwrap()
+            .refusals
+            .extend(refusals.iter().copied());
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.shared.lock().unwrap().received.clone()
+    }
+
+    /// Messages to `address`, oldest first.
+    pub fn received_by(&self, address: &str) -> Vec<ReceivedMail> {
+        self.received()
+            .into_iter()
+            .filter(|mail| mail.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
+            .collect()
+    }
+}
+
+fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
+    reply("220 test.smtp ESMTP ready")?;
+    let mut from = String::new();
+    let mut to = Vec::new();
+    let mut refusal = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_owned();
+        let verb = command
+            .split([' ', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => reply("250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8")?,
+            "HELO" | "NOOP" => reply("250 OK")?,
+            "RSET" => {
+                from.clear();
+                to.clear();
+                refusal = None;
+                reply("250 OK")?;
+            }
+            "MAIL" => {
+                from = address_in(&command);
+                refusal = shared.lock().unwrap().refusals.pop_front();
+                reply("250 OK")?;
+            }
+            "RCPT" => {
+                if refusal == Some(Refusal::Permanent) {
+                    reply("550 5.1.1 No such mailbox")?;
+                } else {
+                    to.push(address_in(&command));
+                    reply("250 OK")?;
+                }
+            }
+            "DATA" => {
+                reply("354 End data with <CR><LF>.<CR><LF>")?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line)? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                if refusal.take() == Some(Refusal::Temporary) {
+                    reply("451 4.3.0 Try again later")?;
+                } else {
+                    shared.lock().unwrap().received.push(ReceivedMail {
+                        from: std::mem::take(&mut from),
+                        to: std::mem::take(&mut to),
+                        data,
+                    });
+                    reply("250 OK queued")?;
+                }
+            }
+            "QUIT" => {
+                reply("221 Bye")?;
+                return Ok(());
+            }
+            _ => reply("502 Command not implemented")?,
+        }
+    }
+}
+
+fn address_in(command: &str) -> String {
+    command
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(address, _)| address.to_owned())
+        .unwrap_or_default()
+}
