@@ -1,6 +1,7 @@
 //! End-to-end tests of the petitions service, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
 
 mod contract;
+mod counting;
 mod importer;
 mod migrations;
 mod openapi;

@@ -217,7 +217,8 @@ impl TestApp {
     /// The number one SQL query returns, e.g. `SELECT COUNT(*) FROM signatures`.
     pub fn number(&self, sql: &str) -> i64 {
         use diesel::RunQueryDsl;
-        let sql = format!("({sql})");
+        // PostgreSQL sums bigints as numeric; both databases agree on a cast.
+        let sql = format!("CAST(({sql}) AS BIGINT)");
         self.db
             .run_blocking(move |conn| {
                 Ok(
