@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "petitions", description = "Published petitions of the current parliament"),
         (name = "signatures", description = "Signing a petition, confirming a signature, unsubscribing"),
+        (name = "statistics", description = "Ours: signatures over time, trending, related and popular petitions"),
         (name = "archived", description = "Petitions of past parliaments"),
         (name = "reference", description = "Constituencies, parliaments and topics"),
         (name = "health", description = "Probes for orchestrators"),

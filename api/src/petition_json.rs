@@ -15,9 +15,15 @@ use crate::links::PublicUrl;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp(pub NaiveDateTime);
 
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+        serializer.collect_str(self)
     }
 }
 
@@ -117,6 +123,14 @@ pub struct PetitionAttributes {
     pub signatures_by_region: Option<Vec<RegionSignatures>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_parliamentary_business: Option<Vec<OtherBusinessJson>>,
+    /// Ours, after the official attributes: signatures confirmed in the last 24 hours
+    /// (open petitions, single-petition page only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_24_hours: Option<i64>,
+    /// Ours: the count projected to the deadline from the recent rate and its decay (see the
+    /// README for the method; open petitions, single-petition page only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_final_signatures: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -301,6 +315,8 @@ pub fn petition_data(
         signatures_by_constituency: None,
         signatures_by_region: None,
         other_parliamentary_business: None,
+        last_24_hours: None,
+        estimated_final_signatures: None,
     };
     let attributes = match breakdowns {
         Some(breakdowns) => with_breakdowns(attributes, breakdowns),

@@ -6,6 +6,7 @@ pub mod counting;
 pub mod deadline;
 pub mod email;
 pub mod postcode;
+pub mod projection;
 pub mod screening;
 pub mod signature;
 pub mod signer;

@@ -264,6 +264,8 @@ diesel::table! {
 
 diesel::joinable!(signatures -> petitions (petition_id));
 diesel::joinable!(email_outbox -> signatures (signature_id));
+diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
+diesel::joinable!(petition_constituency_signatures -> petitions (petition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     postcodes,

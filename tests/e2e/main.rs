@@ -7,3 +7,4 @@ mod migrations;
 mod openapi;
 mod public_reads;
 mod signing;
+mod statistics;

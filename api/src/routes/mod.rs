@@ -6,6 +6,7 @@ mod listing;
 mod petitions;
 mod reference;
 mod signatures;
+mod statistics;
 mod visibility;
 
 use actix_web::http::header::{CacheControl, CacheDirective};
@@ -22,6 +23,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(archived::list_archived_petitions)
         .service(archived::list_archived_petitions_csv)
         .service(archived::show_archived_petition)
+        .service(statistics::signatures_over_time)
+        .service(statistics::related_petitions)
+        .service(statistics::trending_petitions)
+        .service(statistics::popular_petitions)
         .service(signatures::sign_petition)
         .service(signatures::verify_signature)
         .service(signatures::verify_signature_post)

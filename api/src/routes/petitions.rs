@@ -2,7 +2,9 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
+use domain::projection::estimated_final_signatures;
 use persistence::petitions::{find_breakdowns, find_count, find_petition};
+use persistence::statistics::recent_signatures;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -72,6 +74,7 @@ pub(super) async fn show(
     archived: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(raw_id)?;
+    let now = state.clock.now();
     let found = state
         .db
         .run(move |conn| {
@@ -79,14 +82,18 @@ pub(super) async fn show(
                 return Ok(None);
             };
             // Only open and closed petitions show breakdowns; spare the queries otherwise.
-            let breakdowns = match record.petition.state.as_str() {
-                "open" | "closed" => Some(find_breakdowns(conn, id)?),
-                _ => None,
+            let (breakdowns, recent) = match record.petition.state.as_str() {
+                "open" => (
+                    Some(find_breakdowns(conn, id)?),
+                    Some(recent_signatures(conn, id, now)?),
+                ),
+                "closed" => (Some(find_breakdowns(conn, id)?), None),
+                _ => (None, None),
             };
-            Ok(Some((record, breakdowns)))
+            Ok(Some((record, breakdowns, recent)))
         })
         .await?;
-    let (record, breakdowns) =
+    let (record, breakdowns, recent) =
         found.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
     let row = &record.petition;
     Visibility {
@@ -96,17 +103,22 @@ pub(super) async fn show(
         archived_at: row.archived_at,
     }
     .check(archived)?;
+    let deadline = row.deadline;
+    let mut data = petition_data(record, breakdowns, false, &state.public_url, now);
+    if let (Some(recent), Some(deadline), "open") = (recent, deadline, data.attributes.state) {
+        data.attributes.last_24_hours = Some(recent.last_24_hours);
+        data.attributes.estimated_final_signatures = Some(estimated_final_signatures(
+            data.attributes.signature_count,
+            recent,
+            now,
+            deadline.and_utc(),
+        ));
+    }
     let document = PetitionDocument {
         links: SelfLink {
             self_link: state.public_url.petition(id, archived),
         },
-        data: petition_data(
-            record,
-            breakdowns,
-            false,
-            &state.public_url,
-            state.clock.now(),
-        ),
+        data,
     };
     Ok(super::cacheable_json(&document, PETITION_MAX_AGE))
 }
