@@ -26,7 +26,7 @@ use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
 use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
-use crate::signing::SigningPolicyCache;
+use crate::signing::{SigningPolicyCache, SigningQueue};
 use crate::startup;
 use crate::workers::Workers;
 
@@ -38,7 +38,7 @@ pub struct AppState {
     pub clock: Clock,
     /// The country codes a signer may give (reference data, fixed while running).
     pub countries: Arc<HashSet<String>>,
-    pub signing_policy: SigningPolicyCache,
+    pub signatures: SigningQueue,
     pub trusted_proxies: Arc<[IpNet]>,
 }
 
@@ -52,11 +52,11 @@ impl AppState {
     ) -> Result<Self, persistence::PersistenceError> {
         let countries = db.run_blocking(persistence::reference::country_codes)?;
         Ok(Self {
+            signatures: SigningQueue::new(db.clone(), SigningPolicyCache::default(), clock),
             db,
             public_url,
             clock,
             countries: Arc::new(countries.into_iter().collect()),
-            signing_policy: SigningPolicyCache::default(),
             trusted_proxies: trusted_proxies.into(),
         })
     }

@@ -214,15 +214,7 @@ pub fn related(
                 .load(conn)?
         }
     };
-    Ok(rows
-        .into_iter()
-        .map(|(id, action, signature_count, score)| RankedPetition {
-            id,
-            action,
-            signature_count,
-            score,
-        })
-        .collect())
+    Ok(ranked(rows))
 }
 
 /// The open petitions most signed in a constituency; the score is the constituency's count.
@@ -246,13 +238,16 @@ pub fn popular_in_constituency(
             petition_constituency_signatures::signature_count,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    Ok(ranked(rows))
+}
+
+fn ranked(rows: Vec<(i64, String, i64, i64)>) -> Vec<RankedPetition> {
+    rows.into_iter()
         .map(|(id, action, signature_count, score)| RankedPetition {
             id,
             action,
             signature_count,
             score,
         })
-        .collect())
+        .collect()
 }

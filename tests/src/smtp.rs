@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -67,6 +68,8 @@ pub enum Refusal {
 struct Shared {
     received: Vec<ReceivedMail>,
     refusals: VecDeque<Refusal>,
+    /// When set, messages go here instead of being kept (for long benchmark runs).
+    forward: Option<Sender<ReceivedMail>>,
 }
 
 /// The server; it runs until the test process ends.
@@ -78,9 +81,21 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> Self {
+        Self::start_with(Shared::default())
+    }
+
+    /// A server that hands every message to `forward` as it arrives, keeping none.
+    pub fn start_forwarding(forward: Sender<ReceivedMail>) -> Self {
+        Self::start_with(Shared {
+            forward: Some(forward),
+            ..Shared::default()
+        })
+    }
+
+    fn start_with(shared: Shared) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = listener.local_addr().expect("a bound port").port();
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        let shared = Arc::new(Mutex::new(shared));
         let accepting = shared.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -177,11 +192,19 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
                 if refusal.take() == Some(Refusal::Temporary) {
                     reply("451 4.3.0 Try again later")?;
                 } else {
-                    shared.lock().unwrap().received.push(ReceivedMail {
+                    let mail = ReceivedMail {
                         from: std::mem::take(&mut from),
                         to: std::mem::take(&mut to),
                         data,
-                    });
+                    };
+                    let mut shared = shared.lock().unwrap();
+                    match &shared.forward {
+                        Some(forward) => {
+                            let _ = forward.send(mail);
+                        }
+                        None => shared.received.push(mail),
+                    }
+                    drop(shared);
                     reply("250 OK queued")?;
                 }
             }

@@ -13,8 +13,9 @@ use persistence::{Database, PersistenceError};
 use super::render::{render, verify_link};
 use crate::links::PublicUrl;
 
-/// Emails claimed per step.
-const BATCH: i64 = 50;
+/// Emails claimed per step. Their being sent is recorded together at the end of the step,
+/// so a crash mid-step can send at most this many twice (see the README).
+const BATCH: i64 = 100;
 /// How long a claim holds: longer than any send takes, short enough to recover from a crash.
 const LEASE_MINUTES: i64 = 5;
 /// After this many attempts a temporary failure is treated as permanent.
@@ -90,6 +91,7 @@ pub fn deliver_due(
         signatures::claim_due(conn, BATCH, Duration::minutes(LEASE_MINUTES), now)
     })?;
     let mut report = DeliveryReport::default();
+    let mut sent = Vec::new();
     for email in claimed {
         let outcome = render(&email, links, from)
             .map_err(|error| SendError::Permanent(error.to_string()))
@@ -97,8 +99,7 @@ pub fn deliver_due(
         match outcome {
             Ok(()) => {
                 log_sent(&email, mailer, links);
-                db.run_blocking(|conn| signatures::mark_sent(conn, email.id, now))?;
-                report.sent += 1;
+                sent.push(email.id);
             }
             Err(SendError::Temporary(error)) if email.attempt < MAX_ATTEMPTS => {
                 let retry_at = now + backoff(email.attempt);
@@ -115,6 +116,8 @@ pub fn deliver_due(
             }
         }
     }
+    db.run_blocking(|conn| signatures::mark_sent(conn, &sent, now))?;
+    report.sent = sent.len();
     Ok(report)
 }
 

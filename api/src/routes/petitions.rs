@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::listing::{list_csv, list_json, ListParams, PetitionList};
-use super::visibility::{parse_id, Visibility};
+use super::visibility::{parse_id, visible, Visibility};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::{petition_data, PetitionDocument, SelfLink, Timestamp};
@@ -156,18 +156,7 @@ pub async fn petition_count(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| find_count(conn, id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
-    let visibility = Visibility {
-        id,
-        state: &row.state,
-        opened_at: row.opened_at,
-        archived_at: row.archived_at,
-    };
-    visibility.check(row.archived_at.is_some())?;
+    let row = visible(id, state.db.run(move |conn| find_count(conn, id)).await?)?;
     let stamp = |at: Option<NaiveDateTime>| at.map(Timestamp);
     let count = PetitionCount {
         signature_count: row.signature_count,

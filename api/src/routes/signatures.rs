@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use domain::state::PetitionState;
 use domain::{SignerDetails, SignerForm};
 use persistence::petitions::find_count;
-use persistence::signatures::{self, sign_all, ConfirmOutcome, NewSignature};
+use persistence::signatures::{self, ConfirmOutcome, NewSignature};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -94,11 +94,7 @@ pub async fn sign_petition(
         confirmation_token: token()?,
         unsubscribe_token: token()?,
     };
-    let policy = state.signing_policy.get(&state.db).await?;
-    state
-        .db
-        .run(move |conn| sign_all(conn, &[new_signature], &policy, now))
-        .await?;
+    state.signatures.sign(new_signature).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         message: CHECK_YOUR_EMAIL,
     }))

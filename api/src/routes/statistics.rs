@@ -14,7 +14,7 @@ use persistence::statistics::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::visibility::{parse_id, Visibility};
+use super::visibility::{parse_id, visible};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::{SelfLink, Timestamp};
@@ -79,15 +79,7 @@ pub async fn signatures_over_time(
         .db
         .run(move |conn| Ok((find_count(conn, id)?, hourly_series(conn, id)?)))
         .await?;
-    let petition =
-        petition.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
-    Visibility {
-        id,
-        state: &petition.state,
-        opened_at: petition.opened_at,
-        archived_at: petition.archived_at,
-    }
-    .check(petition.archived_at.is_some())?;
+    visible(id, petition)?;
     let data = match interval {
         Interval::Hour => hourly_points(&hours),
         Interval::Day => daily_points(&hours),
@@ -238,15 +230,7 @@ pub async fn related_petitions(
         .db
         .run(move |conn| Ok((find_count(conn, id)?, related(conn, id, RELATED_SIZE)?)))
         .await?;
-    let petition =
-        petition.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
-    Visibility {
-        id,
-        state: &petition.state,
-        opened_at: petition.opened_at,
-        archived_at: petition.archived_at,
-    }
-    .check(petition.archived_at.is_some())?;
+    visible(id, petition)?;
     let path = format!("/petitions/{id}/related.json");
     Ok(super::cacheable_json(
         &ranking(&state, &path, &[], rows),

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use domain::state::PetitionState;
+use persistence::petitions::CountRow;
 
 use crate::error::ApiError;
 
@@ -46,4 +47,18 @@ impl Visibility<'_> {
             _ => Ok(()),
         }
     }
+}
+
+/// The count row of petition `id` if the public may see it at its own address (live or
+/// archived): for the pages that hang off a petition.
+pub fn visible(id: i64, row: Option<CountRow>) -> Result<CountRow, ApiError> {
+    let row = row.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
+    Visibility {
+        id,
+        state: &row.state,
+        opened_at: row.opened_at,
+        archived_at: row.archived_at,
+    }
+    .check(row.archived_at.is_some())?;
+    Ok(row)
 }

@@ -157,8 +157,74 @@ struct PetitionCounts {
     parliament_id: Option<i64>,
 }
 
+/// A petition's counting state, read with its row held until the transaction ends: another
+/// process's counter (or a reconciliation) waits, so each computes its threshold crossings
+/// from the count the other left, never from a stale one.
+pub(super) struct LockedCount {
+    pub(super) petition_id: i64,
+    pub(super) state: CountState,
+    parliament_id: Option<i64>,
+}
+
+pub(super) fn lock_count(
+    conn: &mut DbConnection,
+    petition_id: i64,
+) -> Result<LockedCount, PersistenceError> {
+    let query = petitions::table.find(petition_id).select((
+        petitions::signature_count,
+        petitions::response_state,
+        petitions::debate_state,
+        petitions::response_threshold_reached_at,
+        petitions::debate_threshold_reached_at,
+        petitions::parliament_id,
+    ));
+    let row: PetitionCounts = match conn {
+        DbConnection::Postgres(pg) => query.for_update().first(pg)?,
+        DbConnection::Sqlite(_) => query.first(conn)?,
+    };
+    Ok(LockedCount {
+        petition_id,
+        state: CountState {
+            signature_count: row.signature_count,
+            response_state: ResponseState::parse(&row.response_state)
+                .unwrap_or(ResponseState::Pending),
+            debate_state: DebateState::parse(&row.debate_state).unwrap_or(DebateState::Pending),
+            response_threshold_reached_at: row.response_threshold_reached_at.map(|t| t.and_utc()),
+            debate_threshold_reached_at: row.debate_threshold_reached_at.map(|t| t.and_utc()),
+        },
+        parliament_id: row.parliament_id,
+    })
+}
+
+impl LockedCount {
+    /// Adds `added` (negative to take away) in one update, with the thresholds it crosses.
+    pub(super) fn add(
+        self,
+        conn: &mut DbConnection,
+        added: i64,
+        defaults: &Thresholds,
+        now: DateTime<Utc>,
+    ) -> Result<(), PersistenceError> {
+        let thresholds = thresholds_of(conn, self.parliament_id, defaults)?;
+        let after = self.state.after(added, &thresholds, now);
+        diesel::update(petitions::table.find(self.petition_id))
+            .set((
+                petitions::signature_count.eq(after.signature_count),
+                petitions::response_state.eq(after.response_state.as_str()),
+                petitions::debate_state.eq(after.debate_state.as_str()),
+                petitions::response_threshold_reached_at
+                    .eq(after.response_threshold_reached_at.map(|t| t.naive_utc())),
+                petitions::debate_threshold_reached_at
+                    .eq(after.debate_threshold_reached_at.map(|t| t.naive_utc())),
+                petitions::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
 /// The thresholds of the petition's parliament, where it has one; `defaults` otherwise.
-pub(super) fn thresholds_of(
+fn thresholds_of(
     conn: &mut DbConnection,
     parliament_id: Option<i64>,
     defaults: &Thresholds,
@@ -192,42 +258,7 @@ fn apply_tally(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let current = petitions::table.find(petition_id).select((
-        petitions::signature_count,
-        petitions::response_state,
-        petitions::debate_state,
-        petitions::response_threshold_reached_at,
-        petitions::debate_threshold_reached_at,
-        petitions::parliament_id,
-    ));
-    // The row lock makes another process's counter wait for this batch, so both compute
-    // their threshold crossings from the count the other left, never from a stale one.
-    let current: PetitionCounts = match conn {
-        DbConnection::Postgres(pg) => current.for_update().first(pg)?,
-        DbConnection::Sqlite(_) => current.first(conn)?,
-    };
-    let thresholds = thresholds_of(conn, current.parliament_id, thresholds)?;
-    let before = CountState {
-        signature_count: current.signature_count,
-        response_state: ResponseState::parse(&current.response_state)
-            .unwrap_or(ResponseState::Pending),
-        debate_state: DebateState::parse(&current.debate_state).unwrap_or(DebateState::Pending),
-        response_threshold_reached_at: current.response_threshold_reached_at.map(|t| t.and_utc()),
-        debate_threshold_reached_at: current.debate_threshold_reached_at.map(|t| t.and_utc()),
-    };
-    let after = before.after(tally.total, &thresholds, now);
-    diesel::update(petitions::table.find(petition_id))
-        .set((
-            petitions::signature_count.eq(after.signature_count),
-            petitions::response_state.eq(after.response_state.as_str()),
-            petitions::debate_state.eq(after.debate_state.as_str()),
-            petitions::response_threshold_reached_at
-                .eq(after.response_threshold_reached_at.map(|t| t.naive_utc())),
-            petitions::debate_threshold_reached_at
-                .eq(after.debate_threshold_reached_at.map(|t| t.naive_utc())),
-            petitions::updated_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
+    lock_count(conn, petition_id)?.add(conn, tally.total, thresholds, now)?;
     add_breakdowns(conn, petition_id, tally, names)
 }
 

@@ -144,13 +144,16 @@ pub fn claim_due(
     })
 }
 
-/// Delivered: never sent again.
+/// Delivered: never sent again. One statement for a whole claim's worth.
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    diesel::update(email_outbox::table.find(id))
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(email_outbox::table.filter(email_outbox::id.eq_any(ids)))
         .set((
             email_outbox::state.eq(SENT),
             email_outbox::sent_at.eq(now.naive_utc()),

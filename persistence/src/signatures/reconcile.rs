@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
-use domain::counting::CountState;
-use domain::state::{DebateState, ResponseState, SignatureState};
+use domain::state::SignatureState;
 use domain::Thresholds;
 
-use super::counting::thresholds_of;
+use super::counting::lock_count;
 use crate::database::write_transaction;
 use crate::schema::{
     constituencies, countries, petition_constituency_signatures, petition_country_signatures,
@@ -57,59 +56,21 @@ pub fn reconcile_petition(
 ) -> Result<Vec<Repair>, PersistenceError> {
     write_transaction(conn, |conn| {
         let mut repairs = Vec::new();
-        let row = petitions::table.find(petition_id).select((
-            petitions::signature_count,
-            petitions::response_state,
-            petitions::debate_state,
-            petitions::response_threshold_reached_at,
-            petitions::debate_threshold_reached_at,
-            petitions::parliament_id,
-        ));
-        type Row = (
-            i64,
-            String,
-            String,
-            Option<NaiveDateTime>,
-            Option<NaiveDateTime>,
-            Option<i64>,
-        );
-        let stored: Row = match conn {
-            DbConnection::Postgres(pg) => row.for_update().first(pg)?,
-            DbConnection::Sqlite(_) => row.first(conn)?,
-        };
+        let locked = lock_count(conn, petition_id)?;
+        let stored_total = locked.state.signature_count;
         let counted = signatures::table
             .filter(signatures::petition_id.eq(petition_id))
             .filter(signatures::state.eq(SignatureState::Validated.as_str()))
             .filter(signatures::counted_at.is_not_null());
 
         let actual_total: i64 = counted.count().get_result(conn)?;
-        if actual_total != stored.0 {
-            let before = CountState {
-                signature_count: stored.0,
-                response_state: ResponseState::parse(&stored.1).unwrap_or(ResponseState::Pending),
-                debate_state: DebateState::parse(&stored.2).unwrap_or(DebateState::Pending),
-                response_threshold_reached_at: stored.3.map(|t| t.and_utc()),
-                debate_threshold_reached_at: stored.4.map(|t| t.and_utc()),
-            };
-            let thresholds = thresholds_of(conn, stored.5, thresholds)?;
-            let after = before.after(actual_total - stored.0, &thresholds, now);
-            diesel::update(petitions::table.find(petition_id))
-                .set((
-                    petitions::signature_count.eq(after.signature_count),
-                    petitions::response_state.eq(after.response_state.as_str()),
-                    petitions::debate_state.eq(after.debate_state.as_str()),
-                    petitions::response_threshold_reached_at
-                        .eq(after.response_threshold_reached_at.map(|t| t.naive_utc())),
-                    petitions::debate_threshold_reached_at
-                        .eq(after.debate_threshold_reached_at.map(|t| t.naive_utc())),
-                    petitions::updated_at.eq(now.naive_utc()),
-                ))
-                .execute(conn)?;
+        if actual_total != stored_total {
+            locked.add(conn, actual_total - stored_total, thresholds, now)?;
             repairs.push(Repair {
                 petition_id,
                 count: "signature_count",
                 key: None,
-                stored: stored.0,
+                stored: stored_total,
                 actual: actual_total,
             });
         }

@@ -1,0 +1,364 @@
+//! The viral-petition benchmark. It starts an SMTP sink and the release service on
+//! PostgreSQL, opens one petition, and for `--seconds` has signers posting signatures with
+//! unique emails (each from its own client address, behind a trusted proxy), confirmers
+//! following the links in the emails as they arrive, and readers polling `count.json` and
+//! the petition's page. Then it waits for the count to settle, checks that every
+//! acknowledged confirmation was counted exactly once, and prints the results as Markdown.
+//! `bench/run` wraps it with the build, the naive baseline and BENCHMARKS.md.
+
+use std::cell::RefCell;
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::json;
+use tests::SmtpServer;
+use tokio::sync::{mpsc, Mutex};
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// The `petitions` binary to run.
+    #[arg(long, default_value = "target/release/petitions")]
+    server: String,
+    /// A PostgreSQL database for the run; it is migrated and must hold no petition `--petition`.
+    #[arg(long)]
+    database_url: String,
+    #[arg(long, default_value_t = 18_181)]
+    port: u16,
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    #[arg(long, default_value_t = 64)]
+    signers: usize,
+    #[arg(long, default_value_t = 64)]
+    confirmers: usize,
+    #[arg(long, default_value_t = 16)]
+    readers: usize,
+    #[arg(long, default_value_t = 990_001)]
+    petition: i64,
+    /// The service's connection pool.
+    #[arg(long, default_value_t = 16)]
+    pool: u32,
+}
+
+#[derive(Default)]
+struct Latencies {
+    micros: Vec<u64>,
+    errors: u64,
+}
+
+impl Latencies {
+    fn record(&mut self, started: Instant, ok: bool) {
+        if ok {
+            self.micros.push(started.elapsed().as_micros() as u64);
+        } else {
+            self.errors += 1;
+        }
+    }
+
+    fn percentile(&mut self, p: f64) -> f64 {
+        if self.micros.is_empty() {
+            return f64::NAN;
+        }
+        self.micros.sort_unstable();
+        let index = ((self.micros.len() as f64 - 1.0) * p).round() as usize;
+        self.micros[index] as f64 / 1000.0
+    }
+
+    fn line(&mut self, name: &str, seconds: f64) -> String {
+        format!(
+            "| {name} | {} | {:.0} | {:.1} | {:.1} | {} |",
+            self.micros.len(),
+            self.micros.len() as f64 / seconds,
+            self.percentile(0.5),
+            self.percentile(0.99),
+            self.errors
+        )
+    }
+}
+
+#[derive(Default)]
+struct Results {
+    sign: Latencies,
+    confirm: Latencies,
+    count: Latencies,
+    page: Latencies,
+    confirmed_in_window: u64,
+    /// The most confirmations acknowledged before a `count.json` request was sent that its
+    /// answer did not include yet: how far the count trailed behind.
+    largest_backlog: i64,
+}
+
+fn main() {
+    let args = Args::parse();
+    let (mail_to_bridge, mail_from_sink) = std::sync::mpsc::channel();
+    let smtp = SmtpServer::start_forwarding(mail_to_bridge);
+    import_petition(&args);
+    let mut server = start_server(&args, &smtp);
+    let outcome = actix_rt::System::new().block_on(run(&args, mail_from_sink));
+    let peak_rss = peak_rss_mb(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    let Some((mut results, settled, final_count)) = outcome else {
+        eprintln!("the service did not become ready");
+        std::process::exit(1);
+    };
+    let seconds = args.seconds as f64;
+    println!("| what | done | per second | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!("{}", results.sign.line("sign (POST, 202)", seconds));
+    println!(
+        "{}",
+        results
+            .confirm
+            .line("confirm (GET verify link from the email)", seconds)
+    );
+    println!("{}", results.count.line("read count.json", seconds));
+    println!("{}", results.page.line("read petition.json", seconds));
+    println!();
+    println!(
+        "- fully confirmed within the {}s window: {} ({:.0}/s)",
+        args.seconds,
+        results.confirmed_in_window,
+        results.confirmed_in_window as f64 / seconds
+    );
+    let acknowledged = results.confirm.micros.len() as i64;
+    println!(
+        "- confirmations acknowledged: {acknowledged}; count.json after settling: {final_count} ({})",
+        if final_count == acknowledged {
+            "every acknowledged signature counted exactly once".to_owned()
+        } else {
+            format!("MISMATCH of {}", final_count - acknowledged)
+        }
+    );
+    let rate = results.confirmed_in_window as f64 / seconds;
+    println!(
+        "- the most confirmations a count.json answer trailed by: {} (about {:.2}s at the confirmation rate)",
+        results.largest_backlog,
+        if rate > 0.0 { results.largest_backlog as f64 / rate } else { 0.0 }
+    );
+    println!("- the count matched {settled:.1}s after signing stopped (confirmations drain first)");
+    println!("- server peak RSS (VmHWM): {peak_rss}");
+}
+
+fn import_petition(args: &Args) {
+    let opened = "2026-01-01T00:00:00.000Z";
+    let document = json!({"links": {"self": "http://bench/petitions.json"}, "data": {"type": "petition", "id": args.petition, "attributes": {
+        "action": "Benchmark petition", "background": "A viral day.", "additional_details": null,
+        "state": "open", "signature_count": 0, "created_at": opened, "updated_at": opened,
+        "rejected_at": null, "opened_at": opened, "closed_at": null,
+        "moderation_threshold_reached_at": opened, "response_threshold_reached_at": null,
+        "government_response_at": null, "debate_threshold_reached_at": null,
+        "scheduled_debate_date": null, "debate_outcome_at": null, "rejection": null,
+        "government_response": null, "debate": null,
+        "closing_date": "2099-12-31"
+    }}});
+    let path = std::env::temp_dir().join("viral-bench-petition.json");
+    std::fs::write(&path, document.to_string()).expect("a temporary file");
+    let status = Command::new(&args.server)
+        .arg("import")
+        .arg(&path)
+        .env("DATABASE_URL", &args.database_url)
+        .env("RUST_LOG", "warn")
+        .status()
+        .expect("the server binary runs");
+    assert!(status.success(), "importing the benchmark petition failed");
+}
+
+fn start_server(args: &Args, smtp: &SmtpServer) -> Child {
+    Command::new(&args.server)
+        .env("DATABASE_URL", &args.database_url)
+        .env("DATABASE_MAX_CONNECTIONS", args.pool.to_string())
+        .env("BIND_ADDR", format!("127.0.0.1:{}", args.port))
+        .env("SMTP_URL", smtp.url())
+        .env("TRUSTED_PROXIES", "127.0.0.1/32")
+        .env("SEED_OFFICIAL_PETITIONS", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server starts")
+}
+
+fn peak_rss_mb(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .map(|line| line.trim_start_matches("VmHWM:").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+async fn run(
+    args: &Args,
+    mail: std::sync::mpsc::Receiver<tests::smtp::ReceivedMail>,
+) -> Option<(Results, f64, i64)> {
+    let base = format!("http://127.0.0.1:{}", args.port);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connector(awc::Connector::new().limit(1_000))
+        .finish();
+    let ready = async {
+        for _ in 0..300 {
+            if let Ok(response) = client.get(format!("{base}/health/ready")).send().await {
+                if response.status().is_success() {
+                    return true;
+                }
+            }
+            actix_rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    if !ready.await {
+        return None;
+    }
+
+    // The sink's thread hands links to the confirmers.
+    let (links_in, links_out) = mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for received in mail {
+            if let Some(link) = received.link_containing("/verify") {
+                if links_in.send(link).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let links_out = Rc::new(Mutex::new(links_out));
+    let results = Rc::new(RefCell::new(Results::default()));
+    let started = Instant::now();
+    let window = Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+
+    for signer in 0..args.signers {
+        let (client, base, results) = (client.clone(), base.clone(), results.clone());
+        let path = format!("{base}/petitions/{}/signatures", args.petition);
+        tasks.push(actix_rt::spawn(async move {
+            let mut n = 0u64;
+            while started.elapsed() < window {
+                n += 1;
+                let body = json!({
+                    "name": format!("Signer {signer} {n}"),
+                    "email": format!("s{signer}-{n}@bench.example"),
+                    "postcode": "SW1A 1AA", "uk_citizenship": true,
+                });
+                // A distinct client address per signature, as a crowd has.
+                let address = format!("10.{}.{}.{}", signer % 250, (n / 250) % 250, n % 250);
+                let sent = Instant::now();
+                let ok = match client
+                    .post(&path)
+                    .insert_header(("x-forwarded-for", address))
+                    .send_json(&body)
+                    .await
+                {
+                    Ok(mut response) => {
+                        let _ = response.body().await;
+                        response.status().as_u16() == 202
+                    }
+                    Err(_) => false,
+                };
+                results.borrow_mut().sign.record(sent, ok);
+            }
+        }));
+    }
+    for _ in 0..args.readers {
+        let (client, base, results) = (client.clone(), base.clone(), results.clone());
+        let petition = args.petition;
+        tasks.push(actix_rt::spawn(async move {
+            let mut page = false;
+            while started.elapsed() < window {
+                page = !page;
+                let url = if page {
+                    format!("{base}/petitions/{petition}.json")
+                } else {
+                    format!("{base}/petitions/{petition}/count.json")
+                };
+                let acknowledged = results.borrow().confirm.micros.len() as i64;
+                let sent = Instant::now();
+                let mut counted = None;
+                let ok = match client.get(url).send().await {
+                    Ok(mut response) => {
+                        let success = response.status().is_success();
+                        let body = response.body().limit(10_000_000).await;
+                        if let (true, Ok(body)) = (success, &body) {
+                            counted = serde_json::from_slice::<serde_json::Value>(body.as_ref())
+                                .ok()
+                                .and_then(|json| json["signature_count"].as_i64());
+                        }
+                        success && body.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                let mut results = results.borrow_mut();
+                if let (false, Some(counted)) = (page, counted) {
+                    results.largest_backlog = results.largest_backlog.max(acknowledged - counted);
+                }
+                if page {
+                    results.page.record(sent, ok);
+                } else {
+                    results.count.record(sent, ok);
+                }
+            }
+        }));
+    }
+    let mut confirmers = Vec::new();
+    for _ in 0..args.confirmers {
+        let (client, base, results, links) = (
+            client.clone(),
+            base.clone(),
+            results.clone(),
+            links_out.clone(),
+        );
+        confirmers.push(actix_rt::spawn(async move {
+            loop {
+                let next = {
+                    let mut links = links.lock().await;
+                    actix_rt::time::timeout(Duration::from_secs(5), links.recv()).await
+                };
+                let Ok(Some(link)) = next else { return };
+                let sent = Instant::now();
+                let ok = match client.get(format!("{base}{link}")).send().await {
+                    Ok(mut response) => {
+                        let _ = response.body().await;
+                        response.status().is_success()
+                    }
+                    Err(_) => false,
+                };
+                let mut results = results.borrow_mut();
+                results.confirm.record(sent, ok);
+                if ok && started.elapsed() < window {
+                    results.confirmed_in_window += 1;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    // Confirmers drain what is still arriving, and stop after 5 s with nothing new.
+    for confirmer in confirmers {
+        let _ = confirmer.await;
+    }
+    let acknowledged = results.borrow().confirm.micros.len() as i64;
+    let mut final_count = -1;
+    for _ in 0..100 {
+        if let Ok(mut response) = client
+            .get(format!("{base}/petitions/{}/count.json", args.petition))
+            .send()
+            .await
+        {
+            if let Ok(body) = response.json::<serde_json::Value>().await {
+                final_count = body["signature_count"].as_i64().unwrap_or(-1);
+                if final_count == acknowledged {
+                    break;
+                }
+            }
+        }
+        actix_rt::time::sleep(Duration::from_millis(250)).await;
+    }
+    let settled = started.elapsed().as_secs_f64() - args.seconds as f64;
+    let results = Rc::try_unwrap(results).ok()?.into_inner();
+    Some((results, settled, final_count))
+}
