@@ -304,20 +304,29 @@ async fn run(
         }));
     }
     let mut confirmers = Vec::new();
+    // Set once five quiet seconds pass after the window: every email has arrived.
+    let drained = Rc::new(std::cell::Cell::new(false));
     for _ in 0..args.confirmers {
-        let (client, base, results, links) = (
+        let (client, base, results, links, drained) = (
             client.clone(),
             base.clone(),
             results.clone(),
             links_out.clone(),
+            drained.clone(),
         );
         confirmers.push(actix_rt::spawn(async move {
             loop {
                 let next = {
                     let mut links = links.lock().await;
+                    if drained.get() {
+                        return;
+                    }
                     actix_rt::time::timeout(Duration::from_secs(5), links.recv()).await
                 };
-                let Ok(Some(link)) = next else { return };
+                let Ok(Some(link)) = next else {
+                    drained.set(started.elapsed() > window);
+                    continue;
+                };
                 let sent = Instant::now();
                 let ok = match client.get(format!("{base}{link}")).send().await {
                     Ok(mut response) => {

@@ -63,17 +63,18 @@ pub fn write_transaction<T>(
 /// transactions locking overlapping sets can never deadlock. SQLite needs none: its write
 /// transactions already run one at a time.
 pub fn lock_keys(conn: &mut DbConnection, keys: &mut Vec<i64>) -> Result<(), PersistenceError> {
-    use diesel::sql_types::BigInt;
+    use diesel::sql_types::{Array, BigInt};
     let DbConnection::Postgres(pg) = conn else {
         return Ok(());
     };
     keys.sort_unstable();
     keys.dedup();
-    for key in keys.iter() {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<BigInt, _>(*key)
-            .execute(pg)?;
-    }
+    // One round trip for the whole set, taken in the order given.
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) WITH ORDINALITY AS k(key, n) ORDER BY n",
+    )
+    .bind::<Array<BigInt>, _>(&*keys)
+    .execute(pg)?;
     Ok(())
 }
 
@@ -172,9 +173,12 @@ impl Database {
             url: url.to_owned(),
             backend,
         };
+        // No test query on every checkout: that is a round trip per request, and a dropped
+        // connection shows up as an error on its first use anyway.
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .connection_timeout(timeout)
+            .test_on_check_out(false)
             .build(manager)?;
         Ok(Self { pool })
     }

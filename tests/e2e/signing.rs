@@ -431,7 +431,8 @@ async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_recorded
     let mut app = TestApp::new().at("2026-06-01T12:00:00Z");
     app.open_petition(PETITION, "Plant more trees");
     let smtp = SmtpServer::start();
-    smtp.refuse_next(&[Refusal::Temporary, Refusal::Permanent]);
+    smtp.refuse_next("ada@example.com", &[Refusal::Temporary]);
+    smtp.refuse_next("nobody@example.com", &[Refusal::Permanent]);
     sign(
         &app,
         &signer("Ada Lovelace", "ada@example.com", "SW1A 1AA"),

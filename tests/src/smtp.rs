@@ -2,7 +2,7 @@
 //! and read back exactly what was sent. It can be told to refuse the next messages,
 //! temporarily (451) or for good (550).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
@@ -67,7 +67,7 @@ pub enum Refusal {
 #[derive(Default)]
 struct Shared {
     received: Vec<ReceivedMail>,
-    refusals: VecDeque<Refusal>,
+    refusals: HashMap<String, VecDeque<Refusal>>,
     /// When set, messages go here instead of being kept (for long benchmark runs).
     forward: Option<Sender<ReceivedMail>>,
 }
@@ -112,12 +112,14 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// The next messages are refused, one refusal each, in order.
-    pub fn refuse_next(&self, refusals: &[Refusal]) {
+    /// The next messages to `address` are refused, one refusal each, in order.
+    pub fn refuse_next(&self, address: &str, refusals: &[Refusal]) {
         self.shared
             .lock()
             .unwrap()
             .refusals
+            .entry(address.to_ascii_lowercase())
+            .or_default()
             .extend(refusals.iter().copied());
     }
 
@@ -135,6 +137,9 @@ impl SmtpServer {
 }
 
 fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
+    // Replies are small writes; without this, Nagle's algorithm and delayed ACKs hold
+    // each exchange for tens of milliseconds.
+    stream.set_nodelay(true)?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
@@ -165,14 +170,22 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             }
             "MAIL" => {
                 from = address_in(&command);
-                refusal = shared.lock().unwrap().refusals.pop_front();
+                refusal = None;
                 reply("250 OK")?;
             }
             "RCPT" => {
-                if refusal == Some(Refusal::Permanent) {
+                let address = address_in(&command);
+                let refused = shared
+                    .lock()
+                    .unwrap()
+                    .refusals
+                    .get_mut(&address.to_ascii_lowercase())
+                    .and_then(VecDeque::pop_front);
+                if refused == Some(Refusal::Permanent) {
                     reply("550 5.1.1 No such mailbox")?;
                 } else {
-                    to.push(address_in(&command));
+                    refusal = refusal.or(refused);
+                    to.push(address);
                     reply("250 OK")?;
                 }
             }

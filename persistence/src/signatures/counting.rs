@@ -50,7 +50,7 @@ pub fn count_confirmed(
         type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
         let batch: Vec<Queued> = match conn {
             // Two counters (in two processes) take disjoint batches instead of queueing.
-            DbConnection::Postgres(pg) => queue.for_update().skip_locked().load(pg)?,
+            DbConnection::Postgres(pg) => queue.for_no_key_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => queue.load(conn)?,
         };
         if batch.is_empty() {
@@ -159,7 +159,9 @@ struct PetitionCounts {
 
 /// A petition's counting state, read with its row held until the transaction ends: another
 /// process's counter (or a reconciliation) waits, so each computes its threshold crossings
-/// from the count the other left, never from a stale one.
+/// from the count the other left, never from a stale one. `FOR NO KEY UPDATE`, not
+/// `FOR UPDATE`: new signatures' foreign keys take a key-share lock on the same row, and
+/// must not wait for the counter.
 pub(super) struct LockedCount {
     pub(super) petition_id: i64,
     pub(super) state: CountState,
@@ -179,7 +181,7 @@ pub(super) fn lock_count(
         petitions::parliament_id,
     ));
     let row: PetitionCounts = match conn {
-        DbConnection::Postgres(pg) => query.for_update().first(pg)?,
+        DbConnection::Postgres(pg) => query.for_no_key_update().first(pg)?,
         DbConnection::Sqlite(_) => query.first(conn)?,
     };
     Ok(LockedCount {

@@ -208,17 +208,29 @@ fn over_rate_limit(
     policy: &SigningPolicy,
     now: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Nullable, Timestamp};
     let limits = &policy.rate_limits;
-    let mut count_since = |window_start: DateTime<Utc>| -> Result<i64, PersistenceError> {
-        Ok(signatures::table
-            .filter(signatures::petition_id.eq(petition_id))
-            .filter(signatures::ip_address.eq(ip))
-            .filter(signatures::created_at.gt(window_start.naive_utc()))
-            .count()
-            .get_result(conn)?)
-    };
-    let in_burst = count_since(limits.burst.starts_at(now))?;
-    let in_sustained = count_since(limits.sustained.starts_at(now))?;
+    let (burst_start, sustained_start) = (
+        limits.burst.starts_at(now).naive_utc(),
+        limits.sustained.starts_at(now).naive_utc(),
+    );
+    // Both windows in one query: one round trip per signature.
+    let window_start = burst_start.min(sustained_start);
+    let (in_burst, in_sustained): (Option<i64>, Option<i64>) = signatures::table
+        .filter(signatures::petition_id.eq(petition_id))
+        .filter(signatures::ip_address.eq(ip))
+        .filter(signatures::created_at.gt(window_start))
+        .select((
+            sql::<Nullable<BigInt>>("CAST(SUM(CASE WHEN signatures.created_at > ")
+                .bind::<Timestamp, _>(burst_start)
+                .sql(" THEN 1 ELSE 0 END) AS BIGINT)"),
+            sql::<Nullable<BigInt>>("CAST(SUM(CASE WHEN signatures.created_at > ")
+                .bind::<Timestamp, _>(sustained_start)
+                .sql(" THEN 1 ELSE 0 END) AS BIGINT)"),
+        ))
+        .first(conn)?;
+    let (in_burst, in_sustained) = (in_burst.unwrap_or(0), in_sustained.unwrap_or(0));
     Ok(limits.exceeded_by_one_more(
         u64::try_from(in_burst).unwrap_or(0),
         u64::try_from(in_sustained).unwrap_or(0),
