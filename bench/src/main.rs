@@ -160,6 +160,7 @@ fn import_petition(args: &Args) {
         .arg(&path)
         .env("DATABASE_URL", &args.database_url)
         .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
         .status()
         .expect("the server binary runs");
     assert!(status.success(), "importing the benchmark petition failed");
