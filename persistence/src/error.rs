@@ -15,9 +15,9 @@ pub enum PersistenceError {
     Migration(String),
     #[error("the bundled reference data is malformed: {0}")]
     ReferenceData(String),
-    /// A file given to an import command can't be read as what it claims to be.
+    /// Input given to a command (a file to import, a list entry) can't be used as it is.
     #[error("{0}")]
-    Import(String),
+    InvalidInput(String),
     /// The blocking task running the query panicked or was cancelled.
     #[error("a database task did not complete")]
     TaskFailed(#[source] tokio::task::JoinError),

@@ -89,7 +89,7 @@ pub fn import_csv(
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source);
     let headers = reader
         .headers()
-        .map_err(|error| PersistenceError::Import(format!("the header row: {error}")))?
+        .map_err(|error| PersistenceError::InvalidInput(format!("the header row: {error}")))?
         .clone();
     let column = |names: &[&str]| {
         names.iter().find_map(|name| {
@@ -99,7 +99,7 @@ pub fn import_csv(
         })
     };
     let constituency = column(&CONSTITUENCY_COLUMNS).ok_or_else(|| {
-        PersistenceError::Import(format!(
+        PersistenceError::InvalidInput(format!(
             "no constituency column: expected one of {}",
             CONSTITUENCY_COLUMNS.join(", ")
         ))
@@ -109,7 +109,7 @@ pub fn import_csv(
         (Some(index), _) => Key::Postcode(index),
         (None, Some(index)) => Key::Sector(index),
         (None, None) => {
-            return Err(PersistenceError::Import(format!(
+            return Err(PersistenceError::InvalidInput(format!(
                 "no postcode column: expected one of {} or sector",
                 POSTCODE_COLUMNS.join(", ")
             )))
@@ -120,8 +120,9 @@ pub fn import_csv(
         let mut report = PostcodeImport::default();
         let mut batch: Vec<(String, String)> = Vec::with_capacity(ROWS_PER_INSERT);
         for (line, record) in reader.records().enumerate() {
-            let record = record
-                .map_err(|error| PersistenceError::Import(format!("line {}: {error}", line + 2)))?;
+            let record = record.map_err(|error| {
+                PersistenceError::InvalidInput(format!("line {}: {error}", line + 2))
+            })?;
             let field = |index: usize| record.get(index).map(str::trim).unwrap_or_default();
             let ons_code = field(constituency);
             let is_terminated = terminated.is_some_and(|index| !field(index).is_empty());

@@ -2,6 +2,8 @@
 //! trending, related petitions, and what a constituency is signing. All of them read the
 //! counter's tables, never the signatures, so they stay cheap on a viral day.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -95,23 +97,24 @@ pub fn trending(
             petition_hourly_signatures::signature_count,
         ))
         .load(conn)?;
-    let mut ranked: Vec<RankedPetition> = Vec::new();
+    let mut by_id: BTreeMap<i64, RankedPetition> = BTreeMap::new();
     for (id, action, signature_count, hour, count) in rows {
         let weighted = if hour < current_hour.naive_utc() {
             (count as f64 * share_of_previous).round() as i64
         } else {
             count
         };
-        match ranked.iter_mut().find(|petition| petition.id == id) {
-            Some(petition) => petition.score += weighted,
-            None => ranked.push(RankedPetition {
+        by_id
+            .entry(id)
+            .or_insert(RankedPetition {
                 id,
                 action,
                 signature_count,
-                score: weighted,
-            }),
-        }
+                score: 0,
+            })
+            .score += weighted;
     }
+    let mut ranked: Vec<RankedPetition> = by_id.into_values().collect();
     ranked.retain(|petition| petition.score > 0);
     ranked.sort_by(|a, b| {
         b.score

@@ -319,7 +319,11 @@ impl TestApp {
     }
 
     async fn send(&self, request: test::TestRequest) -> TestResponse {
-        let service = test::init_service(build_app(self.state(self.clock))).await;
+        self.send_at(request, self.clock).await
+    }
+
+    async fn send_at(&self, request: test::TestRequest, clock: Clock) -> TestResponse {
+        let service = test::init_service(build_app(self.state(clock))).await;
         let response = test::call_service(&service, request.to_request()).await;
         let status = response.status();
         let headers = response.headers().clone();
@@ -360,16 +364,7 @@ impl TestApp {
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
-        let service = test::init_service(build_app(self.state(clock))).await;
-        let response = test::call_service(&service, request.to_request()).await;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = test::read_body(response).await.to_vec();
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        self.send_at(request, clock).await
     }
 }
 

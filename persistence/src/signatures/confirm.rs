@@ -38,7 +38,7 @@ pub struct SignerConstituency {
 struct Confirmable {
     state: String,
     confirmation_token: String,
-    constituency_code: Option<String>,
+    constituency: Option<SignerConstituency>,
     petition_id: i64,
     petition_state: String,
     deadline: Option<NaiveDateTime>,
@@ -54,13 +54,23 @@ pub fn confirm(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<ConfirmOutcome, PersistenceError> {
+    // One round trip: the signature, its petition, and the constituency to answer with.
     let found: Option<Confirmable> = signatures::table
         .inner_join(petitions::table)
+        .left_join(
+            constituencies::table
+                .on(signatures::constituency_code.eq(constituencies::ons_code.nullable())),
+        )
         .filter(signatures::id.eq(signature_id))
         .select((
             signatures::state,
             signatures::confirmation_token,
-            signatures::constituency_code,
+            (
+                constituencies::ons_code,
+                constituencies::name,
+                constituencies::mp_name,
+            )
+                .nullable(),
             petitions::id,
             petitions::state,
             petitions::deadline,
@@ -94,22 +104,10 @@ pub fn confirm(
         }
         Ok(_) => {}
     }
-    let constituency = match &found.constituency_code {
-        Some(code) => constituencies::table
-            .find(code)
-            .select((
-                constituencies::ons_code,
-                constituencies::name,
-                constituencies::mp_name,
-            ))
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
     Ok(ConfirmOutcome::Confirmed(ConfirmedSignature {
         signature_id,
         petition_id: found.petition_id,
-        constituency,
+        constituency: found.constituency,
     }))
 }
 

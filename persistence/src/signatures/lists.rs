@@ -54,7 +54,7 @@ pub fn add_list_entry(
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     ListEntry::parse(kind, pattern)
-        .map_err(|error| PersistenceError::Import(format!("{kind} {pattern:?} {error}")))?;
+        .map_err(|error| PersistenceError::InvalidInput(format!("{kind} {pattern:?} {error}")))?;
     let exists = signing_list_entries::table
         .filter(signing_list_entries::list.eq(list_name(list)))
         .filter(signing_list_entries::kind.eq(kind))
