@@ -2,6 +2,7 @@
 //! (`SW1A 1`) otherwise. Loaded from the bundled files or from an ONS Postcode Directory or
 //! NSPL extract (`petitions import-postcodes`).
 
+use std::collections::HashMap;
 use std::io::Read;
 
 use diesel::prelude::*;
@@ -37,22 +38,49 @@ pub fn constituency_of(
     conn: &mut DbConnection,
     postcode: &Postcode,
 ) -> Result<Option<String>, PersistenceError> {
-    let exact = postcodes::table
-        .find(postcode.as_str())
-        .select(postcodes::ons_code)
-        .first::<String>(conn)
-        .optional()?;
-    if exact.is_some() {
-        return Ok(exact);
+    Ok(constituencies_of(conn, &[postcode])?.remove(postcode.as_str()))
+}
+
+/// The constituencies of many postcodes in two queries (full postcodes, then the sectors of
+/// the rest), keyed by postcode; a postcode the lookup doesn't know is left out.
+pub fn constituencies_of(
+    conn: &mut DbConnection,
+    wanted: &[&Postcode],
+) -> Result<HashMap<String, String>, PersistenceError> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
     }
-    let Some(sector) = postcode.sector() else {
-        return Ok(None);
-    };
-    Ok(postcode_sectors::table
-        .find(sector)
-        .select(postcode_sectors::ons_code)
-        .first::<String>(conn)
-        .optional()?)
+    let exact: Vec<&str> = wanted.iter().map(|postcode| postcode.as_str()).collect();
+    let mut found: HashMap<String, String> = postcodes::table
+        .filter(postcodes::postcode.eq_any(&exact))
+        .select((postcodes::postcode, postcodes::ons_code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let by_sector: Vec<(&str, String)> = wanted
+        .iter()
+        .filter(|postcode| !found.contains_key(postcode.as_str()))
+        .filter_map(|postcode| Some((postcode.as_str(), postcode.sector()?)))
+        .collect();
+    if by_sector.is_empty() {
+        return Ok(found);
+    }
+    let sectors: Vec<&str> = by_sector
+        .iter()
+        .map(|(_, sector)| sector.as_str())
+        .collect();
+    let sector_codes: HashMap<String, String> = postcode_sectors::table
+        .filter(postcode_sectors::sector.eq_any(&sectors))
+        .select((postcode_sectors::sector, postcode_sectors::ons_code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    for (postcode, sector) in by_sector {
+        if let Some(code) = sector_codes.get(&sector) {
+            found.insert(postcode.to_owned(), code.clone());
+        }
+    }
+    Ok(found)
 }
 
 /// Loads the bundled lookup into an empty database; returns what it loaded, if anything.

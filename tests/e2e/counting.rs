@@ -4,7 +4,8 @@
 use std::thread;
 
 use persistence::signatures::{
-    add_list_entry, confirm, reconcile_all, sign_all, NewSignature, SignOutcome, SigningPolicy,
+    add_list_entry, confirm, confirm_all as confirm_group, reconcile_all, sign_all, ConfirmOutcome,
+    ConfirmRequest, NewSignature, SignOutcome, SigningPolicy,
 };
 use serde_json::{json, Value};
 use tests::{SmtpServer, TestApp};
@@ -464,4 +465,123 @@ async fn two_processes_count_every_signature_exactly_once() {
         app.number("SELECT COUNT(*) FROM signatures WHERE counted_at IS NULL"),
         0
     );
+}
+
+fn signing_as(name: &str, email: &str, address: &str, token: &str) -> NewSignature {
+    let form = domain::SignerForm {
+        name: Some(name),
+        email: Some(email),
+        postcode: Some("SW1A 1AA"),
+        uk_citizenship: Some(true),
+        ..Default::default()
+    };
+    NewSignature {
+        petition_id: PETITION,
+        signer: domain::SignerDetails::parse(&form, |_| true).unwrap(),
+        ip: Some(address.parse().unwrap()),
+        confirmation_token: token.to_owned(),
+        unsubscribe_token: format!("unsubscribe-{token}"),
+    }
+}
+
+/// A group is stored in a few statements, but each request in it is judged as if the ones
+/// before it had been stored alone: duplicates, the household rule and the rate limit all
+/// see the rest of the group. Confirmations in a group are judged one by one too.
+#[actix_web::test]
+async fn requests_in_one_group_see_each_other() {
+    let app = TestApp::new();
+    app.open_petition(PETITION, "Plant more trees");
+    let group = [
+        signing_as("Alice Smith", "alice@example.com", "198.51.100.1", "t0"),
+        signing_as("alice  SMITH", "ALICE@example.com", "198.51.100.2", "t1"),
+        signing_as("Bob Smith", "alice@example.com", "198.51.100.3", "t2"),
+        signing_as(
+            "Carol Smith",
+            "alice+petitions@example.com",
+            "198.51.100.4",
+            "t3",
+        ),
+        signing_as("Dan Jones", "dan@example.com", "198.51.100.1", "t4"),
+    ];
+    let outcomes = app
+        .db
+        .run_blocking(|conn| sign_all(conn, &group, &SigningPolicy::default(), chrono::Utc::now()))
+        .unwrap();
+    let stored = |index: usize| match outcomes[index] {
+        SignOutcome::Stored {
+            signature_id,
+            state,
+        } => (signature_id, state.as_str()),
+        SignOutcome::Duplicate { .. } => panic!("request {index} was not stored"),
+    };
+    let (alice, alice_state) = stored(0);
+    let (bob, bob_state) = stored(2);
+    let (dan, dan_state) = stored(4);
+    assert_eq!(alice_state, "pending");
+    assert_eq!(bob_state, "pending", "a household shares an email");
+    assert_eq!(
+        dan_state, "fraudulent",
+        "Alice's address signed a moment before"
+    );
+    assert_eq!(
+        outcomes[1],
+        SignOutcome::Duplicate {
+            of_signature_id: alice
+        }
+    );
+    assert_eq!(
+        outcomes[3],
+        SignOutcome::Duplicate {
+            of_signature_id: alice
+        },
+        "two per email at most"
+    );
+    assert_eq!(signatures_of(&app), 3);
+    assert_eq!(app.outbox().len(), 5, "every request gets an email");
+    let resent = app.number(&format!(
+        "SELECT COUNT(*) FROM email_outbox WHERE signature_id = {alice}"
+    ));
+    assert_eq!(
+        resent, 3,
+        "Alice's confirmation, sent again for each duplicate"
+    );
+
+    let requests = [
+        (alice, "t0"),
+        (alice, "t0"),
+        (bob, "wrong"),
+        (dan, "t4"),
+        (999_999, "t0"),
+    ]
+    .map(|(signature_id, token)| ConfirmRequest {
+        signature_id,
+        token: token.to_owned(),
+    });
+    let confirmed = app
+        .db
+        .run_blocking(|conn| confirm_group(conn, &requests, chrono::Utc::now()))
+        .unwrap();
+    let answers: Vec<Option<i64>> = confirmed
+        .iter()
+        .map(|outcome| match outcome {
+            ConfirmOutcome::Confirmed(signature) => Some(signature.signature_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers, [Some(alice), Some(alice), None, Some(dan), None]);
+    assert_eq!(confirmed[2], ConfirmOutcome::NotFound);
+    app.count();
+    assert_eq!(
+        app.get(&format!("/petitions/{PETITION}/count.json"))
+            .await
+            .json()["signature_count"],
+        1,
+        "Alice once; Bob unconfirmed; Dan shadow-banned"
+    );
+}
+
+fn signatures_of(app: &TestApp) -> i64 {
+    app.number(&format!(
+        "SELECT COUNT(*) FROM signatures WHERE petition_id = {PETITION}"
+    ))
 }

@@ -1,9 +1,12 @@
 //! Following the links in a signer's email: confirming, and unsubscribing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::state::{Authority, PetitionState, SignatureEvent, SignatureState, StateMachine};
 
+use crate::database::write_transaction;
 use crate::schema::{constituencies, petitions, signatures};
 use crate::{DbConnection, PersistenceError};
 
@@ -36,6 +39,7 @@ pub struct SignerConstituency {
 
 #[derive(Queryable)]
 struct Confirmable {
+    signature_id: i64,
     state: String,
     confirmation_token: String,
     constituency: Option<SignerConstituency>,
@@ -46,53 +50,85 @@ struct Confirmable {
     archived_at: Option<NaiveDateTime>,
 }
 
-/// Confirms a signature. Idempotent: a mail scanner fetching the link first changes nothing
-/// for the signer who clicks it after. A shadow-banned signature is answered as if confirmed.
+/// A followed confirmation link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmRequest {
+    pub signature_id: i64,
+    pub token: String,
+}
+
+/// Confirms one signature: [`confirm_all`] with a group of one.
 pub fn confirm(
     conn: &mut DbConnection,
     signature_id: i64,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<ConfirmOutcome, PersistenceError> {
-    // One round trip: the signature, its petition, and the constituency to answer with.
-    let found: Option<Confirmable> = signatures::table
-        .inner_join(petitions::table)
-        .left_join(
-            constituencies::table
-                .on(signatures::constituency_code.eq(constituencies::ons_code.nullable())),
-        )
-        .filter(signatures::id.eq(signature_id))
-        .select((
-            signatures::state,
-            signatures::confirmation_token,
-            (
-                constituencies::ons_code,
-                constituencies::name,
-                constituencies::mp_name,
-            )
-                .nullable(),
-            petitions::id,
-            petitions::state,
-            petitions::deadline,
-            petitions::closed_at,
-            petitions::archived_at,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some(found) = found.filter(|found| tokens_match(&found.confirmation_token, token)) else {
-        return Ok(ConfirmOutcome::NotFound);
+    let request = ConfirmRequest {
+        signature_id,
+        token: token.to_owned(),
     };
-    if !confirmable_at(&found, now) {
-        return Ok(ConfirmOutcome::TooLate);
-    }
-    let state = SignatureState::parse(&found.state).unwrap_or(SignatureState::Invalidated);
-    match state.apply(SignatureEvent::Confirm, Authority::System) {
-        Err(_) => return Ok(ConfirmOutcome::Invalidated),
-        Ok(SignatureState::Validated) if state == SignatureState::Pending => {
-            // Only a pending row changes, so two confirmations racing count it once.
+    let mut outcomes = confirm_all(conn, &[request], now)?;
+    Ok(outcomes.remove(0))
+}
+
+/// Confirms signatures in one transaction of two statements, answering each in order.
+/// Idempotent: a mail scanner fetching the link first changes nothing for the signer who
+/// clicks it after. A shadow-banned signature is answered as if confirmed.
+pub fn confirm_all(
+    conn: &mut DbConnection,
+    requests: &[ConfirmRequest],
+    now: DateTime<Utc>,
+) -> Result<Vec<ConfirmOutcome>, PersistenceError> {
+    let ids: Vec<i64> = requests
+        .iter()
+        .map(|request| request.signature_id)
+        .collect();
+    write_transaction(conn, |conn| {
+        // Each signature with its petition and the constituency to answer with.
+        let found: HashMap<i64, Confirmable> = signatures::table
+            .inner_join(petitions::table)
+            .left_join(
+                constituencies::table
+                    .on(signatures::constituency_code.eq(constituencies::ons_code.nullable())),
+            )
+            .filter(signatures::id.eq_any(&ids))
+            .select((
+                signatures::id,
+                signatures::state,
+                signatures::confirmation_token,
+                (
+                    constituencies::ons_code,
+                    constituencies::name,
+                    constituencies::mp_name,
+                )
+                    .nullable(),
+                petitions::id,
+                petitions::state,
+                petitions::deadline,
+                petitions::closed_at,
+                petitions::archived_at,
+            ))
+            .load::<Confirmable>(conn)?
+            .into_iter()
+            .map(|found| (found.signature_id, found))
+            .collect();
+        let mut to_validate = Vec::new();
+        let outcomes = requests
+            .iter()
+            .map(|request| {
+                let outcome = judge(found.get(&request.signature_id), &request.token, now);
+                if let Judged::Validate(_) = outcome {
+                    to_validate.push(request.signature_id);
+                }
+                outcome.into_outcome()
+            })
+            .collect();
+        if !to_validate.is_empty() {
+            // Only pending rows change, so two confirmations racing count a signature once.
             diesel::update(
                 signatures::table
-                    .find(signature_id)
+                    .filter(signatures::id.eq_any(&to_validate))
                     .filter(signatures::state.eq(SignatureState::Pending.as_str())),
             )
             .set((
@@ -102,13 +138,45 @@ pub fn confirm(
             ))
             .execute(conn)?;
         }
-        Ok(_) => {}
+        Ok(outcomes)
+    })
+}
+
+enum Judged {
+    /// A pending signature: confirm it now.
+    Validate(ConfirmedSignature),
+    Answer(ConfirmOutcome),
+}
+
+impl Judged {
+    fn into_outcome(self) -> ConfirmOutcome {
+        match self {
+            Judged::Validate(confirmed) => ConfirmOutcome::Confirmed(confirmed),
+            Judged::Answer(outcome) => outcome,
+        }
     }
-    Ok(ConfirmOutcome::Confirmed(ConfirmedSignature {
-        signature_id,
+}
+
+fn judge(found: Option<&Confirmable>, token: &str, now: DateTime<Utc>) -> Judged {
+    let Some(found) = found.filter(|found| tokens_match(&found.confirmation_token, token)) else {
+        return Judged::Answer(ConfirmOutcome::NotFound);
+    };
+    if !confirmable_at(found, now) {
+        return Judged::Answer(ConfirmOutcome::TooLate);
+    }
+    let confirmed = ConfirmedSignature {
+        signature_id: found.signature_id,
         petition_id: found.petition_id,
-        constituency: found.constituency,
-    }))
+        constituency: found.constituency.clone(),
+    };
+    let state = SignatureState::parse(&found.state).unwrap_or(SignatureState::Invalidated);
+    match state.apply(SignatureEvent::Confirm, Authority::System) {
+        Err(_) => Judged::Answer(ConfirmOutcome::Invalidated),
+        Ok(SignatureState::Validated) if state == SignatureState::Pending => {
+            Judged::Validate(confirmed)
+        }
+        Ok(_) => Judged::Answer(ConfirmOutcome::Confirmed(confirmed)),
+    }
 }
 
 /// Open, or closed less than a day ago (SPEC §2.2), and not archived or taken down.

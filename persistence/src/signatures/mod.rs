@@ -7,7 +7,10 @@ mod outbox;
 mod reconcile;
 mod sign;
 
-pub use confirm::{confirm, unsubscribe, ConfirmOutcome, ConfirmedSignature, SignerConstituency};
+pub use confirm::{
+    confirm, confirm_all, unsubscribe, ConfirmOutcome, ConfirmRequest, ConfirmedSignature,
+    SignerConstituency,
+};
 pub use counting::{count_confirmed, CountReport};
 pub use lists::{add_list_entry, load_signing_lists};
 pub use outbox::{

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::database::write_transaction;
+use crate::database::{on_each_backend, write_transaction};
 use crate::schema::{email_outbox, petitions, signatures};
 use crate::{DbConnection, PersistenceError};
 
@@ -36,23 +36,31 @@ const PENDING: &str = "pending";
 const SENT: &str = "sent";
 const FAILED: &str = "failed";
 
-/// Adds an email to the outbox, in the caller's transaction.
-pub fn queue_email(
+/// Adds emails to the outbox in one statement, in the caller's transaction.
+pub fn queue_emails(
     conn: &mut DbConnection,
-    kind: EmailKind,
-    signature_id: i64,
+    emails: &[(EmailKind, i64)],
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
+    if emails.is_empty() {
+        return Ok(());
+    }
     let now = now.naive_utc();
-    diesel::insert_into(email_outbox::table)
-        .values((
-            email_outbox::kind.eq(kind.as_str()),
-            email_outbox::signature_id.eq(signature_id),
-            email_outbox::state.eq(PENDING),
-            email_outbox::next_attempt_at.eq(now),
-            email_outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
+    let rows: Vec<_> = emails
+        .iter()
+        .map(|(kind, signature_id)| {
+            (
+                email_outbox::kind.eq(kind.as_str()),
+                email_outbox::signature_id.eq(*signature_id),
+                email_outbox::state.eq(PENDING),
+                email_outbox::next_attempt_at.eq(now),
+                email_outbox::created_at.eq(now),
+            )
+        })
+        .collect();
+    on_each_backend!(conn, |c| diesel::insert_into(email_outbox::table)
+        .values(&rows)
+        .execute(c)?);
     Ok(())
 }
 

@@ -1,20 +1,22 @@
 //! Storing signatures: the duplicate rule, the abuse controls and the confirmation email, all
 //! in the transaction that stores the signature, so what is acknowledged is never lost.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use domain::screening::{Screening, Signer, SigningLists};
 use domain::signature::{judge_duplicate, DuplicateVerdict, PriorSignature, RateLimits};
 use domain::signer::comparable_name;
 use domain::signer_details::Residence;
 use domain::state::SignatureState;
-use domain::SignerDetails;
+use domain::{Postcode, SignerDetails};
 
-use super::outbox::{queue_email, EmailKind};
-use crate::database::{lock_key, lock_keys, write_transaction};
-use crate::postcodes::constituency_of;
+use super::outbox::{queue_emails, EmailKind};
+use crate::database::{lock_key, lock_keys, on_each_backend, write_transaction};
+use crate::postcodes::constituencies_of;
 use crate::schema::signatures;
 use crate::{DbConnection, PersistenceError};
 
@@ -50,18 +52,18 @@ pub enum SignOutcome {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = signatures)]
+#[diesel(table_name = signatures, treat_none_as_default_value = false)]
 struct SignatureInsert<'a> {
     petition_id: i64,
     state: &'a str,
     name: &'a str,
     email: &'a str,
-    email_lower: &'a str,
-    canonical_email: &'a str,
+    email_lower: String,
+    canonical_email: String,
     location_code: &'a str,
     postcode: Option<&'a str>,
     constituency_code: Option<&'a str>,
-    ip_address: Option<&'a str>,
+    ip_address: Option<String>,
     notify_by_email: bool,
     confirmation_token: &'a str,
     unsubscribe_token: &'a str,
@@ -70,22 +72,29 @@ struct SignatureInsert<'a> {
 }
 
 /// Stores every request in one transaction (group commit) and returns one outcome each, in
-/// order. Requests in the same batch see each other, as if they had come one at a time.
+/// order. Requests in the same group see each other, as if they had come one at a time.
+/// The statements are per group, not per request: a crowd costs a handful of round trips.
 pub fn sign_all(
     conn: &mut DbConnection,
     requests: &[NewSignature],
     policy: &SigningPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<SignOutcome>, PersistenceError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
     write_transaction(conn, |conn| {
         // Two processes signing with the same email, or from the same address, take turns:
         // otherwise both could pass the duplicate rule or the rate limit at once.
         let mut keys: Vec<i64> = requests.iter().flat_map(lock_keys_for).collect();
         lock_keys(conn, &mut keys)?;
-        requests
+        let mut judge = GroupJudge::load(conn, requests, &policy.rate_limits, now)?;
+        let decisions: Vec<Decision> = requests
             .iter()
-            .map(|request| sign_one(conn, request, policy, now))
-            .collect()
+            .enumerate()
+            .map(|(index, request)| judge.decide(index, request, policy))
+            .collect();
+        store(conn, requests, &decisions, &judge.constituencies, now)
     })
 }
 
@@ -102,137 +111,307 @@ fn lock_keys_for(request: &NewSignature) -> Vec<i64> {
     keys
 }
 
-fn sign_one(
-    conn: &mut DbConnection,
-    request: &NewSignature,
-    policy: &SigningPolicy,
-    now: DateTime<Utc>,
-) -> Result<SignOutcome, PersistenceError> {
-    let signer = &request.signer;
-    let email_lower = signer.email.lowercased();
-    let canonical_email = signer.email.canonical();
-    let now_naive = now.naive_utc();
-
-    let prior: Vec<(i64, String, String, Option<String>)> = signatures::table
-        .filter(signatures::petition_id.eq(request.petition_id))
-        .filter(
-            signatures::email_lower
-                .eq(&email_lower)
-                .or(signatures::canonical_email.eq(&canonical_email)),
-        )
-        .order(signatures::id)
-        .select((
-            signatures::id,
-            signatures::state,
-            signatures::name,
-            signatures::postcode,
-        ))
-        .load(conn)?;
-    let judged: Vec<PriorSignature> = prior
-        .iter()
-        .map(|(_, _, name, postcode)| PriorSignature {
-            comparable_name: comparable_name(name),
-            postcode: postcode.clone(),
-        })
-        .collect();
-    let verdict = judge_duplicate(
-        &judged,
-        &signer.name.comparable(),
-        signer.residence.postcode(),
-    );
-    if let DuplicateVerdict::DuplicateOf(index) = verdict {
-        let (of_signature_id, state, _, _) = &prior[index];
-        let kind = match SignatureState::parse(state) {
-            Some(SignatureState::Pending | SignatureState::Fraudulent) => {
-                EmailKind::SignatureConfirmation
-            }
-            _ => EmailKind::AlreadySigned,
-        };
-        queue_email(conn, kind, *of_signature_id, now)?;
-        return Ok(SignOutcome::Duplicate {
-            of_signature_id: *of_signature_id,
-        });
-    }
-
-    let ip_text = request.ip.map(|ip| ip.to_string());
-    let state = match policy.lists.screen(&Signer {
-        email_domain: signer.email.domain(),
-        canonical_email: &canonical_email,
-        ip: request.ip,
-    }) {
-        Screening::Blocked => SignatureState::Fraudulent,
-        Screening::Allowed => SignatureState::Pending,
-        Screening::Unlisted => match &ip_text {
-            Some(ip) if over_rate_limit(conn, request.petition_id, ip, policy, now)? => {
-                SignatureState::Fraudulent
-            }
-            _ => SignatureState::Pending,
-        },
-    };
-    let constituency = match &signer.residence {
-        Residence::UnitedKingdom(postcode) => constituency_of(conn, postcode)?,
-        Residence::Overseas { .. } => None,
-    };
-    let signature_id = diesel::insert_into(signatures::table)
-        .values(SignatureInsert {
-            petition_id: request.petition_id,
-            state: state.as_str(),
-            name: signer.name.as_str(),
-            email: signer.email.as_str(),
-            email_lower: &email_lower,
-            canonical_email: &canonical_email,
-            location_code: signer.residence.location_code(),
-            postcode: signer.residence.postcode(),
-            constituency_code: constituency.as_deref(),
-            ip_address: ip_text.as_deref(),
-            notify_by_email: signer.notify_by_email,
-            confirmation_token: &request.confirmation_token,
-            unsubscribe_token: &request.unsubscribe_token,
-            created_at: now_naive,
-            updated_at: now_naive,
-        })
-        .returning(signatures::id)
-        .get_result::<i64>(conn)?;
-    queue_email(conn, EmailKind::SignatureConfirmation, signature_id, now)?;
-    Ok(SignOutcome::Stored {
-        signature_id,
-        state,
-    })
+/// A signature stored before this group, or one this group is storing (by request index).
+#[derive(Debug, Clone, Copy)]
+enum SignatureRef {
+    Stored(i64),
+    New(usize),
 }
 
-/// Whether one more signature from `ip` on this petition breaks the burst or sustained limit.
-fn over_rate_limit(
+#[derive(Debug, Clone, Copy)]
+enum Decision {
+    Store(SignatureState),
+    Duplicate { of: SignatureRef, email: EmailKind },
+}
+
+/// A signature under the same canonical email, as the duplicate rule sees it.
+struct Prior {
+    signature: SignatureRef,
+    state: Option<SignatureState>,
+    judged: PriorSignature,
+}
+
+/// Signatures from one address on one petition within each rate window.
+#[derive(Debug, Clone, Copy, Default)]
+struct RecentFromAddress {
+    in_burst: u64,
+    in_sustained: u64,
+}
+
+/// What the group is judged against: what the database held when the group began, read in
+/// a few queries, plus what the group itself adds as each request is judged in turn.
+struct GroupJudge {
+    /// By petition and canonical email, oldest first.
+    prior: HashMap<(i64, String), Vec<Prior>>,
+    /// By petition and client address.
+    recent: HashMap<(i64, String), RecentFromAddress>,
+    /// By postcode.
+    constituencies: HashMap<String, String>,
+}
+
+impl GroupJudge {
+    fn load(
+        conn: &mut DbConnection,
+        requests: &[NewSignature],
+        limits: &RateLimits,
+        now: DateTime<Utc>,
+    ) -> Result<Self, PersistenceError> {
+        let mut by_petition: BTreeMap<i64, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        for request in requests {
+            let (emails, addresses) = by_petition.entry(request.petition_id).or_default();
+            emails.insert(request.signer.email.canonical());
+            if let Some(ip) = request.ip {
+                addresses.insert(ip.to_string());
+            }
+        }
+        let mut judge = GroupJudge {
+            prior: HashMap::new(),
+            recent: HashMap::new(),
+            constituencies: HashMap::new(),
+        };
+        for (petition_id, (emails, addresses)) in by_petition {
+            judge.load_prior(conn, petition_id, &emails)?;
+            judge.load_recent(conn, petition_id, &addresses, limits, now)?;
+        }
+        let postcodes: Vec<&Postcode> = requests
+            .iter()
+            .filter_map(|request| match &request.signer.residence {
+                Residence::UnitedKingdom(postcode) => Some(postcode),
+                Residence::Overseas { .. } => None,
+            })
+            .collect();
+        judge.constituencies = constituencies_of(conn, &postcodes)?;
+        Ok(judge)
+    }
+
+    fn load_prior(
+        &mut self,
+        conn: &mut DbConnection,
+        petition_id: i64,
+        emails: &BTreeSet<String>,
+    ) -> Result<(), PersistenceError> {
+        // By canonical email alone: emails equal when lower-cased have the same canonical form.
+        // Sorted here: ORDER BY id could tempt the planner to walk the primary key.
+        let mut rows: Vec<(i64, String, String, String, Option<String>)> = signatures::table
+            .filter(signatures::petition_id.eq(petition_id))
+            .filter(signatures::canonical_email.eq_any(emails))
+            .select((
+                signatures::id,
+                signatures::canonical_email,
+                signatures::state,
+                signatures::name,
+                signatures::postcode,
+            ))
+            .load(conn)?;
+        rows.sort_unstable_by_key(|row| row.0);
+        for (id, email, state, name, postcode) in rows {
+            self.prior
+                .entry((petition_id, email))
+                .or_default()
+                .push(Prior {
+                    signature: SignatureRef::Stored(id),
+                    state: SignatureState::parse(&state),
+                    judged: PriorSignature {
+                        comparable_name: comparable_name(&name),
+                        postcode,
+                    },
+                });
+        }
+        Ok(())
+    }
+
+    fn load_recent(
+        &mut self,
+        conn: &mut DbConnection,
+        petition_id: i64,
+        addresses: &BTreeSet<String>,
+        limits: &RateLimits,
+        now: DateTime<Utc>,
+    ) -> Result<(), PersistenceError> {
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        let mut since =
+            |start: DateTime<Utc>| -> Result<Vec<(Option<String>, i64)>, PersistenceError> {
+                Ok(signatures::table
+                    .filter(signatures::petition_id.eq(petition_id))
+                    .filter(signatures::ip_address.eq_any(addresses))
+                    .filter(signatures::created_at.gt(start.naive_utc()))
+                    .group_by(signatures::ip_address)
+                    .select((signatures::ip_address, count_star()))
+                    .load(conn)?)
+            };
+        let in_burst = since(limits.burst.starts_at(now))?;
+        let in_sustained = since(limits.sustained.starts_at(now))?;
+        for (address, count) in in_burst {
+            let recent = self
+                .recent
+                .entry((petition_id, address.unwrap_or_default()))
+                .or_default();
+            recent.in_burst = u64::try_from(count).unwrap_or(0);
+        }
+        for (address, count) in in_sustained {
+            let recent = self
+                .recent
+                .entry((petition_id, address.unwrap_or_default()))
+                .or_default();
+            recent.in_sustained = u64::try_from(count).unwrap_or(0);
+        }
+        Ok(())
+    }
+
+    /// Judges one request against everything before it, and remembers it for those after.
+    fn decide(&mut self, index: usize, request: &NewSignature, policy: &SigningPolicy) -> Decision {
+        let signer = &request.signer;
+        let canonical_email = signer.email.canonical();
+        let same_email = self
+            .prior
+            .entry((request.petition_id, canonical_email.clone()))
+            .or_default();
+        let judged: Vec<PriorSignature> = same_email
+            .iter()
+            .map(|prior| prior.judged.clone())
+            .collect();
+        let verdict = judge_duplicate(
+            &judged,
+            &signer.name.comparable(),
+            signer.residence.postcode(),
+        );
+        if let DuplicateVerdict::DuplicateOf(at) = verdict {
+            let prior = &same_email[at];
+            let email = match prior.state {
+                Some(SignatureState::Pending | SignatureState::Fraudulent) => {
+                    EmailKind::SignatureConfirmation
+                }
+                _ => EmailKind::AlreadySigned,
+            };
+            return Decision::Duplicate {
+                of: prior.signature,
+                email,
+            };
+        }
+
+        let address = request.ip.map(|ip| (request.petition_id, ip.to_string()));
+        let state = match policy.lists.screen(&Signer {
+            email_domain: signer.email.domain(),
+            canonical_email: &canonical_email,
+            ip: request.ip,
+        }) {
+            Screening::Blocked => SignatureState::Fraudulent,
+            Screening::Allowed => SignatureState::Pending,
+            Screening::Unlisted => {
+                let recent = address
+                    .as_ref()
+                    .and_then(|address| self.recent.get(address))
+                    .copied()
+                    .unwrap_or_default();
+                if request.ip.is_some()
+                    && policy
+                        .rate_limits
+                        .exceeded_by_one_more(recent.in_burst, recent.in_sustained)
+                {
+                    SignatureState::Fraudulent
+                } else {
+                    SignatureState::Pending
+                }
+            }
+        };
+        same_email.push(Prior {
+            signature: SignatureRef::New(index),
+            state: Some(state),
+            judged: PriorSignature {
+                comparable_name: signer.name.comparable(),
+                postcode: signer.residence.postcode().map(str::to_owned),
+            },
+        });
+        if let Some(address) = address {
+            // Stored now, so inside both windows for the requests after it.
+            let recent = self.recent.entry(address).or_default();
+            recent.in_burst += 1;
+            recent.in_sustained += 1;
+        }
+        Decision::Store(state)
+    }
+}
+
+/// Inserts the new signatures in one statement and their emails in another.
+fn store(
     conn: &mut DbConnection,
-    petition_id: i64,
-    ip: &str,
-    policy: &SigningPolicy,
+    requests: &[NewSignature],
+    decisions: &[Decision],
+    constituencies: &HashMap<String, String>,
     now: DateTime<Utc>,
-) -> Result<bool, PersistenceError> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Nullable, Timestamp};
-    let limits = &policy.rate_limits;
-    let (burst_start, sustained_start) = (
-        limits.burst.starts_at(now).naive_utc(),
-        limits.sustained.starts_at(now).naive_utc(),
-    );
-    // Both windows in one query: one round trip per signature.
-    let window_start = burst_start.min(sustained_start);
-    let (in_burst, in_sustained): (Option<i64>, Option<i64>) = signatures::table
-        .filter(signatures::petition_id.eq(petition_id))
-        .filter(signatures::ip_address.eq(ip))
-        .filter(signatures::created_at.gt(window_start))
-        .select((
-            sql::<Nullable<BigInt>>("CAST(SUM(CASE WHEN signatures.created_at > ")
-                .bind::<Timestamp, _>(burst_start)
-                .sql(" THEN 1 ELSE 0 END) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(CASE WHEN signatures.created_at > ")
-                .bind::<Timestamp, _>(sustained_start)
-                .sql(" THEN 1 ELSE 0 END) AS BIGINT)"),
-        ))
-        .first(conn)?;
-    let (in_burst, in_sustained) = (in_burst.unwrap_or(0), in_sustained.unwrap_or(0));
-    Ok(limits.exceeded_by_one_more(
-        u64::try_from(in_burst).unwrap_or(0),
-        u64::try_from(in_sustained).unwrap_or(0),
-    ))
+) -> Result<Vec<SignOutcome>, PersistenceError> {
+    let now_naive = now.naive_utc();
+    let rows: Vec<SignatureInsert> = requests
+        .iter()
+        .zip(decisions)
+        .filter_map(|(request, decision)| match decision {
+            Decision::Store(state) => Some((request, *state)),
+            Decision::Duplicate { .. } => None,
+        })
+        .map(|(request, state)| {
+            let signer = &request.signer;
+            let constituency = match &signer.residence {
+                Residence::UnitedKingdom(postcode) => constituencies.get(postcode.as_str()),
+                Residence::Overseas { .. } => None,
+            };
+            SignatureInsert {
+                petition_id: request.petition_id,
+                state: state.as_str(),
+                name: signer.name.as_str(),
+                email: signer.email.as_str(),
+                email_lower: signer.email.lowercased(),
+                canonical_email: signer.email.canonical(),
+                location_code: signer.residence.location_code(),
+                postcode: signer.residence.postcode(),
+                constituency_code: constituency.map(String::as_str),
+                ip_address: request.ip.map(|ip| ip.to_string()),
+                notify_by_email: signer.notify_by_email,
+                confirmation_token: &request.confirmation_token,
+                unsubscribe_token: &request.unsubscribe_token,
+                created_at: now_naive,
+                updated_at: now_naive,
+            }
+        })
+        .collect();
+    // Matched back by token, which is unique, rather than trusting the order rows come back in.
+    let ids_by_token: HashMap<String, i64> = if rows.is_empty() {
+        HashMap::new()
+    } else {
+        let inserted: Vec<(String, i64)> =
+            on_each_backend!(conn, |c| diesel::insert_into(signatures::table)
+                .values(&rows)
+                .returning((signatures::confirmation_token, signatures::id))
+                .get_results(c)?);
+        inserted.into_iter().collect()
+    };
+    let id_of = |signature: SignatureRef| match signature {
+        SignatureRef::Stored(id) => Ok(id),
+        SignatureRef::New(index) => ids_by_token
+            .get(&requests[index].confirmation_token)
+            .copied()
+            .ok_or(PersistenceError::Query(diesel::result::Error::NotFound)),
+    };
+    let mut outcomes = Vec::with_capacity(requests.len());
+    let mut emails = Vec::with_capacity(requests.len());
+    for (index, decision) in decisions.iter().enumerate() {
+        match *decision {
+            Decision::Store(state) => {
+                let signature_id = id_of(SignatureRef::New(index))?;
+                emails.push((EmailKind::SignatureConfirmation, signature_id));
+                outcomes.push(SignOutcome::Stored {
+                    signature_id,
+                    state,
+                });
+            }
+            Decision::Duplicate { of, email } => {
+                let of_signature_id = id_of(of)?;
+                emails.push((email, of_signature_id));
+                outcomes.push(SignOutcome::Duplicate { of_signature_id });
+            }
+        }
+    }
+    queue_emails(conn, &emails, now)?;
+    Ok(outcomes)
 }
