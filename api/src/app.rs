@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -13,6 +14,7 @@ use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use domain::Thresholds;
 use ipnet::IpNet;
+use persistence::petitions::CountRow;
 use persistence::Database;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -22,11 +24,13 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{problem_response, FieldError};
+use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
 use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
-use crate::signing::{SigningPolicyCache, SigningQueue};
+use crate::routes::PetitionPage;
+use crate::signing::{confirming_queue, signing_queue, ConfirmingQueue, SigningQueue};
 use crate::startup;
 use crate::workers::Workers;
 
@@ -39,8 +43,17 @@ pub struct AppState {
     /// The country codes a signer may give (reference data, fixed while running).
     pub countries: Arc<HashSet<String>>,
     pub signatures: SigningQueue,
+    pub confirmations: ConfirmingQueue,
     pub trusted_proxies: Arc<[IpNet]>,
+    /// `count.json` and the signing check read a petition's count row through this.
+    pub counts: Arc<FreshCache<Option<CountRow>>>,
+    /// A petition's page is built from this.
+    pub pages: Arc<FreshCache<Option<PetitionPage>>>,
 }
+
+/// How long a process reuses a petition's count or page: the counter's own cadence, so a
+/// confirmed signature still shows within a second.
+const READ_FRESH_FOR: Duration = Duration::from_millis(250);
 
 impl AppState {
     /// Reads what the handlers keep in memory. Blocking.
@@ -52,12 +65,15 @@ impl AppState {
     ) -> Result<Self, persistence::PersistenceError> {
         let countries = db.run_blocking(persistence::reference::country_codes)?;
         Ok(Self {
-            signatures: SigningQueue::new(db.clone(), SigningPolicyCache::default(), clock),
+            signatures: signing_queue(db.clone(), clock),
+            confirmations: confirming_queue(db.clone(), clock),
             db,
             public_url,
             clock,
             countries: Arc::new(countries.into_iter().collect()),
             trusted_proxies: trusted_proxies.into(),
+            counts: Arc::new(FreshCache::new(READ_FRESH_FOR)),
+            pages: Arc::new(FreshCache::new(READ_FRESH_FOR)),
         })
     }
 }
@@ -148,7 +164,11 @@ impl Application {
             );
             web::block(move || AppState::load(db, public_url, Clock::System, &proxies)).await??
         };
-        let mailer = Mailer::new(config.smtp_url.as_deref(), config.mail_dir.clone())?;
+        let mailer = Mailer::new(
+            config.smtp_url.as_deref(),
+            config.smtp_connections,
+            config.mail_dir.clone(),
+        )?;
         Workers {
             db,
             mailer,

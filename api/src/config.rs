@@ -30,6 +30,10 @@ pub struct Config {
     /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:pass@host` (TLS). Unset by
     /// default: emails are written to `MAIL_DIR` instead.
     pub smtp_url: Option<String>,
+    /// `SMTP_CONNECTIONS`: how many SMTP connections delivery uses at once (default 32). Each
+    /// message waits out the server's delayed ACK, so throughput grows with this, up to what
+    /// the mail server allows one client.
+    pub smtp_connections: u32,
     /// `MAIL_DIR`: where emails go as `.eml` files when there is no `SMTP_URL` (default `./mail`).
     pub mail_dir: PathBuf,
     /// `MAIL_FROM`: the sender of every email (default `Petitions <no-reply@` + the public host `>`).
@@ -123,6 +127,10 @@ impl Config {
                 )
             })?;
         }
+        let smtp_connections = parse_number(read("SMTP_CONNECTIONS"), "SMTP_CONNECTIONS", 32)?;
+        if smtp_connections == 0 {
+            return Err(invalid("SMTP_CONNECTIONS", "must be at least 1"));
+        }
         let mail_dir = PathBuf::from(read("MAIL_DIR").unwrap_or_else(|| "mail".to_owned()));
         let mail_from = match read("MAIL_FROM") {
             Some(text) => text.parse().map_err(|_| {
@@ -169,6 +177,7 @@ impl Config {
             seed_official_petitions,
             log_filter,
             smtp_url,
+            smtp_connections,
             mail_dir,
             mail_from,
             trusted_proxies,

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+mod fresh_cache;
+mod group_commit;
 mod http_cache;
 pub mod links;
 pub mod mail;

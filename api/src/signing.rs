@@ -1,5 +1,5 @@
-//! What the signing routes share: the queue that stores signatures in groups, the
-//! abuse-control policy (cached briefly, so a list change reaches every process within
+//! What the signing routes share: the queues that store signatures and confirmations in
+//! groups, the abuse-control policy (cached briefly, so a list change reaches every process within
 //! seconds without a query per signature), tokens, and the client's address.
 
 use std::net::IpAddr;
@@ -9,119 +9,75 @@ use std::time::{Duration, Instant};
 use actix_web::HttpRequest;
 use ipnet::IpNet;
 use persistence::signatures::{
-    load_signing_lists, sign_all, NewSignature, SignOutcome, SigningPolicy,
+    confirm_all, load_signing_lists, sign_all, ConfirmOutcome, ConfirmRequest, NewSignature,
+    SignOutcome, SigningPolicy,
 };
 use persistence::{Database, PersistenceError};
-use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::group_commit::{GroupCommit, GroupWork};
 
-/// The most signatures stored in one transaction.
+/// The most signatures, or confirmations, stored in one transaction.
 const MAX_GROUP: usize = 256;
 /// Groups stored at once, each on its own connection.
 const WRITERS: usize = 4;
 
-struct Job {
-    signature: NewSignature,
-    reply: oneshot::Sender<Result<SignOutcome, ApiError>>,
+/// Signing through group commit.
+pub type SigningQueue = GroupCommit<Signing>;
+/// Confirming through group commit.
+pub type ConfirmingQueue = GroupCommit<Confirming>;
+
+pub fn signing_queue(db: Database, clock: Clock) -> SigningQueue {
+    let work = Signing {
+        db,
+        policy: SigningPolicyCache::default(),
+        clock,
+    };
+    GroupCommit::new(work, MAX_GROUP, WRITERS)
 }
 
-/// Group commit for signing: requests that arrive while a group is being stored wait and go
-/// together in the next one, so a crowd signing costs one transaction (and one disk flush)
-/// per group rather than per signature. Each signer is answered only after their group
-/// commits. The writers start with the first signature.
+pub fn confirming_queue(db: Database, clock: Clock) -> ConfirmingQueue {
+    GroupCommit::new(Confirming { db, clock }, MAX_GROUP, WRITERS)
+}
+
 #[derive(Clone)]
-pub struct SigningQueue {
-    sender: mpsc::Sender<Job>,
-    idle: Arc<Mutex<Option<mpsc::Receiver<Job>>>>,
+pub struct Signing {
     db: Database,
     policy: SigningPolicyCache,
     clock: Clock,
 }
 
-impl SigningQueue {
-    pub fn new(db: Database, policy: SigningPolicyCache, clock: Clock) -> Self {
-        let (sender, receiver) = mpsc::channel(MAX_GROUP * WRITERS * 4);
-        Self {
-            sender,
-            idle: Arc::new(Mutex::new(Some(receiver))),
-            db,
-            policy,
-            clock,
-        }
-    }
+impl GroupWork for Signing {
+    type Request = NewSignature;
+    type Outcome = SignOutcome;
 
-    /// Stores the signature with others and answers once it is committed.
-    pub async fn sign(&self, signature: NewSignature) -> Result<SignOutcome, ApiError> {
-        self.start_writers();
-        let stopped = || ApiError::Internal("the signing queue has stopped".into());
-        let (reply, answer) = oneshot::channel();
-        let job = Job { signature, reply };
-        self.sender.send(job).await.map_err(|_| stopped())?;
-        answer.await.unwrap_or_else(|_| Err(stopped()))
-    }
-
-    fn start_writers(&self) {
-        let Some(receiver) = self.idle.lock().ok().and_then(|mut idle| idle.take()) else {
-            return;
-        };
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        for _ in 0..WRITERS {
-            actix_web::rt::spawn(self.clone().write_groups(receiver.clone()));
-        }
-    }
-
-    async fn write_groups(self, jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
-        loop {
-            let mut group = Vec::with_capacity(MAX_GROUP);
-            {
-                let mut jobs = jobs.lock().await;
-                if jobs.recv_many(&mut group, MAX_GROUP).await == 0 {
-                    return;
-                }
-            }
-            self.store(group).await;
-        }
-    }
-
-    async fn store(&self, group: Vec<Job>) {
+    async fn store(&self, group: Vec<NewSignature>) -> Result<Vec<SignOutcome>, ApiError> {
         let now = self.clock.now();
-        let (signatures, replies): (Vec<NewSignature>, Vec<_>) = group
-            .into_iter()
-            .map(|job| (job.signature, job.reply))
-            .unzip();
-        if let Ok(policy) = self.policy.get(&self.db).await {
-            let together = {
-                let signatures = signatures.clone();
-                self.db
-                    .run(move |conn| sign_all(conn, &signatures, &policy, now))
-                    .await
-            };
-            if let Ok(outcomes) = together {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
-                return;
-            }
-        }
-        // Something failed: each alone, so one signature's fault never fails the others and
-        // each gets its own answer.
-        for (reply, signature) in replies.into_iter().zip(signatures) {
-            let alone = async {
-                let policy = self.policy.get(&self.db).await?;
-                let mut outcomes = self
-                    .db
-                    .run(move |conn| sign_all(conn, &[signature], &policy, now))
-                    .await?;
-                Ok(outcomes.remove(0))
-            };
-            let _ = reply.send(
-                alone
-                    .await
-                    .map_err(|error: PersistenceError| ApiError::from(error)),
-            );
-        }
+        let policy = self.policy.get(&self.db).await?;
+        Ok(self
+            .db
+            .run(move |conn| sign_all(conn, &group, &policy, now))
+            .await?)
+    }
+}
+
+#[derive(Clone)]
+pub struct Confirming {
+    db: Database,
+    clock: Clock,
+}
+
+impl GroupWork for Confirming {
+    type Request = ConfirmRequest;
+    type Outcome = ConfirmOutcome;
+
+    async fn store(&self, group: Vec<ConfirmRequest>) -> Result<Vec<ConfirmOutcome>, ApiError> {
+        let now = self.clock.now();
+        Ok(self
+            .db
+            .run(move |conn| confirm_all(conn, &group, now))
+            .await?)
     }
 }
 

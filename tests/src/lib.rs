@@ -261,7 +261,7 @@ impl TestApp {
 
     /// Sends every due email through `smtp`, as the delivery worker would.
     pub fn deliver(&self, smtp: &SmtpServer) -> api::mail::DeliveryReport {
-        let mailer = api::mail::Mailer::new(Some(&smtp.url()), std::env::temp_dir())
+        let mailer = api::mail::Mailer::new(Some(&smtp.url()), 32, std::env::temp_dir())
             .expect("a valid SMTP URL");
         api::mail::deliver_due(
             &self.db,

@@ -14,11 +14,10 @@ use persistence::{Database, PersistenceError};
 use super::render::{render, verify_link};
 use crate::links::PublicUrl;
 
-/// Emails claimed per step. Their being sent is recorded together at the end of the step,
-/// so a crash mid-step can send at most this many twice (see the README).
-const BATCH: i64 = 512;
-/// SMTP connections used at once (lettre's pool keeps them open between steps).
-const PARALLEL_SENDS: usize = 32;
+/// Emails claimed per step, for each connection. Their being sent is recorded together at
+/// the end of the step, so a crash mid-step can send at most a step's worth twice (see the
+/// README).
+const CLAIMED_PER_CONNECTION: usize = 16;
 /// How long a claim holds: longer than any send takes, short enough to recover from a crash.
 const LEASE_MINUTES: i64 = 5;
 /// After this many attempts a temporary failure is treated as permanent.
@@ -27,7 +26,12 @@ const MAX_ATTEMPTS: i32 = 10;
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp(SmtpTransport),
+    /// Over SMTP, on up to `connections` connections at once (lettre's pool keeps them open
+    /// between steps).
+    Smtp {
+        transport: SmtpTransport,
+        connections: usize,
+    },
     /// Each email as an `.eml` file in this directory, for development without a mail server.
     Directory(PathBuf),
 }
@@ -36,21 +40,31 @@ impl Mailer {
     /// The SMTP transport for `url`, or the directory when there is none.
     pub fn new(
         smtp_url: Option<&str>,
+        connections: u32,
         mail_dir: PathBuf,
     ) -> Result<Self, lettre::transport::smtp::Error> {
         Ok(match smtp_url {
-            Some(url) => Mailer::Smtp(
-                SmtpTransport::from_url(url)?
-                    .pool_config(PoolConfig::new().max_size(PARALLEL_SENDS as u32))
+            Some(url) => Mailer::Smtp {
+                transport: SmtpTransport::from_url(url)?
+                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
                     .build(),
-            ),
+                connections: connections.max(1) as usize,
+            },
             None => Mailer::Directory(mail_dir),
         })
     }
 
+    /// How many emails are sent at once.
+    fn parallel_sends(&self) -> usize {
+        match self {
+            Mailer::Smtp { connections, .. } => *connections,
+            Mailer::Directory(_) => 1,
+        }
+    }
+
     fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp(transport) => transport.send(message).map(drop).map_err(|error| {
+            Mailer::Smtp { transport, .. } => transport.send(message).map(drop).map_err(|error| {
                 if error.is_permanent() {
                     SendError::Permanent(error.to_string())
                 } else {
@@ -94,13 +108,15 @@ pub fn deliver_due(
     from: &Mailbox,
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, PersistenceError> {
+    let parallel = mailer.parallel_sends();
+    let batch = i64::try_from(parallel * CLAIMED_PER_CONNECTION).unwrap_or(i64::MAX);
     let claimed = db.run_blocking(|conn| {
-        signatures::claim_due(conn, BATCH, Duration::minutes(LEASE_MINUTES), now)
+        signatures::claim_due(conn, batch, Duration::minutes(LEASE_MINUTES), now)
     })?;
     // SMTP is one exchange at a time per connection, and lettre writes a message's final dot
     // separately, so each message waits out the server's delayed ACK (about 40 ms on
     // Linux). Many connections at once keep the throughput up.
-    let chunk = claimed.len().div_ceil(PARALLEL_SENDS).max(1);
+    let chunk = claimed.len().div_ceil(parallel).max(1);
     let outcomes: Vec<(OutgoingEmail, Result<(), SendError>)> = std::thread::scope(|scope| {
         let senders: Vec<_> = claimed
             .chunks(chunk)

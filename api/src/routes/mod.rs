@@ -9,6 +9,8 @@ mod signatures;
 mod statistics;
 mod visibility;
 
+pub use petitions::PetitionPage;
+
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::HttpResponse;
 use serde::Serialize;

@@ -2,8 +2,10 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
-use domain::projection::estimated_final_signatures;
-use persistence::petitions::{find_breakdowns, find_count, find_petition};
+use domain::projection::{estimated_final_signatures, RecentSignatures};
+use persistence::petitions::{
+    find_breakdowns, find_count, find_petition, Breakdowns, CountRow, PetitionRecord,
+};
 use persistence::statistics::recent_signatures;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -75,26 +77,37 @@ pub(super) async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(raw_id)?;
     let now = state.clock.now();
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(record) = find_petition(conn, id)? else {
-                return Ok(None);
-            };
-            // Only open and closed petitions show breakdowns; spare the queries otherwise.
-            let (breakdowns, recent) = match record.petition.state.as_str() {
-                "open" => (
-                    Some(find_breakdowns(conn, id)?),
-                    Some(recent_signatures(conn, id, now)?),
-                ),
-                "closed" => (Some(find_breakdowns(conn, id)?), None),
-                _ => (None, None),
-            };
-            Ok(Some((record, breakdowns, recent)))
-        })
-        .await?;
-    let (record, breakdowns, recent) =
-        found.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
+    let load = || {
+        let db = state.db.clone();
+        async move {
+            db.run(move |conn| {
+                let Some(record) = find_petition(conn, id)? else {
+                    return Ok(None);
+                };
+                // Only open and closed petitions show breakdowns; spare the queries otherwise.
+                let (breakdowns, recent) = match record.petition.state.as_str() {
+                    "open" => (
+                        Some(find_breakdowns(conn, id)?),
+                        Some(recent_signatures(conn, id, now)?),
+                    ),
+                    "closed" => (Some(find_breakdowns(conn, id)?), None),
+                    _ => (None, None),
+                };
+                Ok(Some(PetitionPage {
+                    record,
+                    breakdowns,
+                    recent,
+                }))
+            })
+            .await
+        }
+    };
+    let found = state.pages.get_or_load(id, load).await?;
+    let PetitionPage {
+        record,
+        breakdowns,
+        recent,
+    } = found.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
     let row = &record.petition;
     Visibility {
         id,
@@ -121,6 +134,23 @@ pub(super) async fn show(
         data,
     };
     Ok(super::cacheable_json(&document, PETITION_MAX_AGE))
+}
+
+/// What a petition's page is built from, as read together.
+#[derive(Debug, Clone)]
+pub struct PetitionPage {
+    record: PetitionRecord,
+    breakdowns: Option<Breakdowns>,
+    recent: Option<RecentSignatures>,
+}
+
+/// The petition's count row, read at most every quarter second per process.
+pub(super) async fn cached_count(state: &AppState, id: i64) -> Result<Option<CountRow>, ApiError> {
+    let load = || {
+        let db = state.db.clone();
+        async move { db.run(move |conn| find_count(conn, id)).await }
+    };
+    Ok(state.counts.get_or_load(id, load).await?)
 }
 
 /// What count pages poll every few seconds.
@@ -156,7 +186,7 @@ pub async fn petition_count(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let row = visible(id, state.db.run(move |conn| find_count(conn, id)).await?)?;
+    let row = visible(id, cached_count(&state, id).await?)?;
     let stamp = |at: Option<NaiveDateTime>| at.map(Timestamp);
     let count = PetitionCount {
         signature_count: row.signature_count,

@@ -4,12 +4,12 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::state::PetitionState;
 use domain::{SignerDetails, SignerForm};
-use persistence::petitions::find_count;
-use persistence::signatures::{self, ConfirmOutcome, NewSignature};
+use persistence::signatures::{self, ConfirmOutcome, ConfirmRequest, NewSignature};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::petitions::cached_count;
 use super::visibility::{parse_id, Visibility};
 use crate::app::AppState;
 use crate::error::{ApiError, FieldError, Problem};
@@ -71,9 +71,7 @@ pub async fn sign_petition(
 ) -> Result<HttpResponse, ApiError> {
     let petition_id = parse_id(&id)?;
     let now = state.clock.now();
-    let petition = state
-        .db
-        .run(move |conn| find_count(conn, petition_id))
+    let petition = cached_count(&state, petition_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no petition {petition_id}")))?;
     Visibility {
@@ -94,7 +92,7 @@ pub async fn sign_petition(
         confirmation_token: token()?,
         unsubscribe_token: token()?,
     };
-    state.signatures.sign(new_signature).await?;
+    state.signatures.submit(new_signature).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         message: CHECK_YOUR_EMAIL,
     }))
@@ -269,10 +267,12 @@ async fn confirm(
     signature_id: i64,
     token: String,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
     let outcome = state
-        .db
-        .run(move |conn| signatures::confirm(conn, signature_id, &token, now))
+        .confirmations
+        .submit(ConfirmRequest {
+            signature_id,
+            token,
+        })
         .await?;
     match outcome {
         ConfirmOutcome::Confirmed(confirmed) => Ok(HttpResponse::Ok()
