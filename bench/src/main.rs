@@ -39,6 +39,9 @@ struct Args {
     /// The service's connection pool.
     #[arg(long, default_value_t = 16)]
     pool: u32,
+    /// The service's SMTP connections (`SMTP_CONNECTIONS`).
+    #[arg(long, default_value_t = 128)]
+    smtp_connections: u32,
 }
 
 #[derive(Default)]
@@ -172,6 +175,7 @@ fn start_server(args: &Args, smtp: &SmtpServer) -> Child {
         .env("DATABASE_MAX_CONNECTIONS", args.pool.to_string())
         .env("BIND_ADDR", format!("127.0.0.1:{}", args.port))
         .env("SMTP_URL", smtp.url())
+        .env("SMTP_CONNECTIONS", args.smtp_connections.to_string())
         .env("TRUSTED_PROXIES", "127.0.0.1/32")
         .env("SEED_OFFICIAL_PETITIONS", "false")
         .env("RUST_LOG", "warn")
