@@ -16,12 +16,18 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// Routes are tried in this order, each dynamic one by a regex, so the requests of a viral
+/// day (sign, confirm, count, the petition's page) come first: they skip the others' regexes.
 pub fn configure(config: &mut ServiceConfig) {
     config
+        .service(signatures::sign_petition)
+        .service(signatures::verify_signature)
+        .service(signatures::verify_signature_post)
+        .service(petitions::petition_count)
+        .service(petitions::show_petition)
         .service(petitions::list_petitions)
         .service(petitions::list_petitions_csv)
-        .service(petitions::show_petition)
-        .service(petitions::petition_count)
+        .service(signatures::unsubscribe)
         .service(archived::list_archived_petitions)
         .service(archived::list_archived_petitions_csv)
         .service(archived::show_archived_petition)
@@ -29,10 +35,6 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(statistics::related_petitions)
         .service(statistics::trending_petitions)
         .service(statistics::popular_petitions)
-        .service(signatures::sign_petition)
-        .service(signatures::verify_signature)
-        .service(signatures::verify_signature_post)
-        .service(signatures::unsubscribe)
         .service(reference::constituencies)
         .service(reference::parliaments)
         .service(reference::topics)
