@@ -84,9 +84,12 @@ impl GroupWork for Confirming {
 /// How long a process keeps the block and allow lists before reading them again.
 const POLICY_TTL: Duration = Duration::from_secs(10);
 
+/// The policy and when it was read.
+type LoadedPolicy = (Instant, Arc<SigningPolicy>);
+
 #[derive(Clone, Default)]
 pub struct SigningPolicyCache {
-    cached: Arc<Mutex<Option<(Instant, Arc<SigningPolicy>)>>>,
+    cached: Arc<Mutex<Option<LoadedPolicy>>>,
 }
 
 impl SigningPolicyCache {

@@ -162,6 +162,11 @@ pub fn list_topics(conn: &mut DbConnection) -> Result<Vec<Topic>, PersistenceErr
         .load(conn)?)
 }
 
+/// The codes of every country a signer may give.
+pub fn country_codes(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceError> {
+    Ok(countries::table.select(countries::code).load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,9 +181,4 @@ mod tests {
         let countries = parse_csv::<Country>("countries", COUNTRIES_CSV).unwrap();
         assert!(countries.iter().any(|country| country.code == "GB"));
     }
-}
-
-/// The codes of every country a signer may give.
-pub fn country_codes(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceError> {
-    Ok(countries::table.select(countries::code).load(conn)?)
 }

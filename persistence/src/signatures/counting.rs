@@ -20,6 +20,10 @@ use crate::schema::{
 };
 use crate::{DbConnection, PersistenceError};
 
+/// A confirmed signature waiting to be counted: id, petition, country, constituency, when
+/// it was confirmed.
+type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
+
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CountReport {
@@ -47,7 +51,6 @@ pub fn count_confirmed(
                 signatures::constituency_code,
                 signatures::validated_at,
             ));
-        type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
         let batch: Vec<Queued> = match conn {
             // Two counters (in two processes) take disjoint batches instead of queueing.
             DbConnection::Postgres(pg) => queue.for_no_key_update().skip_locked().load(pg)?,
@@ -97,10 +100,7 @@ struct Names {
 }
 
 impl Names {
-    fn load(
-        conn: &mut DbConnection,
-        batch: &[(i64, i64, String, Option<String>, Option<NaiveDateTime>)],
-    ) -> Result<Self, PersistenceError> {
+    fn load(conn: &mut DbConnection, batch: &[Queued]) -> Result<Self, PersistenceError> {
         let mut country_codes: Vec<&String> = batch.iter().map(|row| &row.2).collect();
         country_codes.sort_unstable();
         country_codes.dedup();
