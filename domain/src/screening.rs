@@ -42,7 +42,9 @@ impl ListEntry {
                 .or_else(|_| pattern.parse::<IpAddr>().map(IpNet::from))
                 .map(|net| Self::Ip(net.trunc()))
                 .map_err(|_| ValidationError::InvalidPattern),
-            "email" => crate::Email::parse(pattern).map(|email| Self::Email(email.canonical())),
+            "email" => {
+                crate::Email::parse(pattern).map(|email| Self::Email(email.canonical().to_owned()))
+            }
             _ => Err(ValidationError::InvalidPattern),
         }
     }

@@ -59,7 +59,7 @@ struct SignatureInsert<'a> {
     name: &'a str,
     email: &'a str,
     email_lower: String,
-    canonical_email: String,
+    canonical_email: &'a str,
     location_code: &'a str,
     postcode: Option<&'a str>,
     constituency_code: Option<&'a str>,
@@ -103,7 +103,7 @@ fn lock_keys_for(request: &NewSignature) -> Vec<i64> {
     let mut keys = vec![lock_key(&[
         "signature-email",
         &petition,
-        &request.signer.email.canonical(),
+        request.signer.email.canonical(),
     ])];
     if let Some(ip) = request.ip {
         keys.push(lock_key(&["signature-ip", &petition, &ip.to_string()]));
@@ -159,7 +159,7 @@ impl GroupJudge {
         let mut by_petition: BTreeMap<i64, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
         for request in requests {
             let (emails, addresses) = by_petition.entry(request.petition_id).or_default();
-            emails.insert(request.signer.email.canonical());
+            emails.insert(request.signer.email.canonical().to_owned());
             if let Some(ip) = request.ip {
                 addresses.insert(ip.to_string());
             }
@@ -266,7 +266,7 @@ impl GroupJudge {
         let canonical_email = signer.email.canonical();
         let same_email = self
             .prior
-            .entry((request.petition_id, canonical_email.clone()))
+            .entry((request.petition_id, canonical_email.to_owned()))
             .or_default();
         let judged: Vec<PriorSignature> = same_email
             .iter()
@@ -294,7 +294,7 @@ impl GroupJudge {
         let address = request.ip.map(|ip| (request.petition_id, ip.to_string()));
         let state = match policy.lists.screen(&Signer {
             email_domain: signer.email.domain(),
-            canonical_email: &canonical_email,
+            canonical_email,
             ip: request.ip,
         }) {
             Screening::Blocked => SignatureState::Fraudulent,
