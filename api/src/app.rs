@@ -46,9 +46,9 @@ pub struct AppState {
     pub confirmations: ConfirmingQueue,
     pub trusted_proxies: Arc<[IpNet]>,
     /// `count.json` and the signing check read a petition's count row through this.
-    pub counts: Arc<FreshCache<Option<CountRow>>>,
+    pub counts: Arc<FreshCache<i64, Option<CountRow>>>,
     /// A petition's page is built from this.
-    pub pages: Arc<FreshCache<Option<PetitionPage>>>,
+    pub pages: Arc<FreshCache<i64, Option<PetitionPage>>>,
 }
 
 /// How long a process reuses a petition's count or page: the counter's own cadence, so a

@@ -1,23 +1,24 @@
-//! Answers to the most-polled reads, kept by each process for a fraction of a second. On a
-//! viral day many thousands of people refresh one petition's count; the counter changes it
-//! only every 250 ms, so reading it from the database for each of them buys nothing.
+//! Reads kept by each process for a short while. On a viral day many thousands of people
+//! refresh one petition's count; the counter changes it only every 250 ms, so reading it
+//! from the database for each of them buys nothing. The signing policy is kept the same way.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Past this many petitions kept, stale ones are dropped, so asking for many ids can't make
-/// the cache grow without bound.
+/// Past this many keys kept, stale ones are dropped, so asking for many petition ids can't
+/// make the cache grow without bound.
 const MAX_ENTRIES: usize = 10_000;
 
-/// Values by petition id, each reused for `fresh_for` after it was read.
-pub struct FreshCache<V> {
+/// Values by key (a petition id, say), each reused for `fresh_for` after it was read.
+pub struct FreshCache<K, V> {
     fresh_for: Duration,
-    entries: Mutex<HashMap<i64, (Instant, V)>>,
+    entries: Mutex<HashMap<K, (Instant, V)>>,
 }
 
-impl<V: Clone> FreshCache<V> {
+impl<K: Hash + Eq, V: Clone> FreshCache<K, V> {
     pub fn new(fresh_for: Duration) -> Self {
         Self {
             fresh_for,
@@ -25,13 +26,13 @@ impl<V: Clone> FreshCache<V> {
         }
     }
 
-    /// The value read for `id` less than `fresh_for` ago, or a new one from `load`. Errors
+    /// The value read for `key` less than `fresh_for` ago, or a new one from `load`. Errors
     /// are not kept.
-    pub async fn get_or_load<E, Load>(&self, id: i64, load: impl FnOnce() -> Load) -> Result<V, E>
+    pub async fn get_or_load<E, Load>(&self, key: K, load: impl FnOnce() -> Load) -> Result<V, E>
     where
         Load: Future<Output = Result<V, E>>,
     {
-        if let Some(value) = self.fresh(id) {
+        if let Some(value) = self.fresh(&key) {
             return Ok(value);
         }
         let value = load().await?;
@@ -43,14 +44,14 @@ impl<V: Clone> FreshCache<V> {
                     entries.clear();
                 }
             }
-            entries.insert(id, (Instant::now(), value.clone()));
+            entries.insert(key, (Instant::now(), value.clone()));
         }
         Ok(value)
     }
 
-    fn fresh(&self, id: i64) -> Option<V> {
+    fn fresh(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        let (read_at, value) = entries.get(&id)?;
+        let (read_at, value) = entries.get(key)?;
         (read_at.elapsed() < self.fresh_for).then(|| value.clone())
     }
 }
@@ -60,7 +61,7 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    async fn read(cache: &FreshCache<u32>, id: i64, loads: &Cell<u32>) -> Result<u32, ()> {
+    async fn read(cache: &FreshCache<i64, u32>, id: i64, loads: &Cell<u32>) -> Result<u32, ()> {
         cache
             .get_or_load(id, || async {
                 loads.set(loads.get() + 1);
@@ -86,7 +87,7 @@ mod tests {
 
     #[actix_web::test]
     async fn keeps_no_errors() {
-        let cache: FreshCache<u32> = FreshCache::new(Duration::from_secs(60));
+        let cache: FreshCache<i64, u32> = FreshCache::new(Duration::from_secs(60));
         let failed: Result<u32, &str> = cache.get_or_load(1, || async { Err("down") }).await;
         assert_eq!(failed, Err("down"));
         let loaded: Result<u32, &str> = cache.get_or_load(1, || async { Ok(7) }).await;

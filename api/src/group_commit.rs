@@ -14,10 +14,11 @@ use crate::error::ApiError;
 pub trait GroupWork: Clone + 'static {
     type Request: Clone + Send + 'static;
     type Outcome: Send + 'static;
-    /// One outcome per request, in order; an error fails the whole group.
+    /// One outcome per request, in order; an error fails the whole group. The group is shared
+    /// rather than copied, so it is still there to retry request by request.
     fn store(
         &self,
-        group: Vec<Self::Request>,
+        group: Arc<[Self::Request]>,
     ) -> impl Future<Output = Result<Vec<Self::Outcome>, ApiError>>;
 }
 
@@ -88,7 +89,7 @@ impl<W: GroupWork> GroupCommit<W> {
             .into_iter()
             .map(|job| (job.request, job.reply))
             .unzip();
-        // Kept so that, if the group fails, each request can be tried again alone.
+        let requests: Arc<[W::Request]> = requests.into();
         if let Ok(outcomes) = self.work.store(requests.clone()).await {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 let _ = reply.send(Ok(outcome));
@@ -97,16 +98,16 @@ impl<W: GroupWork> GroupCommit<W> {
         }
         // Something failed: each alone, so one request's fault never fails the others and
         // each gets its own answer.
-        for (reply, request) in replies.into_iter().zip(requests) {
-            let alone = self
-                .work
-                .store(vec![request])
-                .await
-                .and_then(|mut outcomes| {
-                    outcomes
-                        .pop()
-                        .ok_or_else(|| ApiError::Internal("a group of one had no outcome".into()))
-                });
+        for (reply, request) in replies.into_iter().zip(requests.iter()) {
+            let alone =
+                self.work
+                    .store(Arc::new([request.clone()]))
+                    .await
+                    .and_then(|mut outcomes| {
+                        outcomes.pop().ok_or_else(|| {
+                            ApiError::Internal("a group of one had no outcome".into())
+                        })
+                    });
             let _ = reply.send(alone);
         }
     }

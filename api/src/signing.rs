@@ -3,8 +3,8 @@
 //! seconds without a query per signature), tokens, and the client's address.
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpRequest;
 use ipnet::IpNet;
@@ -16,6 +16,7 @@ use persistence::{Database, PersistenceError};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::fresh_cache::FreshCache;
 use crate::group_commit::{GroupCommit, GroupWork};
 
 /// The most signatures, or confirmations, stored in one transaction.
@@ -52,7 +53,7 @@ impl GroupWork for Signing {
     type Request = NewSignature;
     type Outcome = SignOutcome;
 
-    async fn store(&self, group: Vec<NewSignature>) -> Result<Vec<SignOutcome>, ApiError> {
+    async fn store(&self, group: Arc<[NewSignature]>) -> Result<Vec<SignOutcome>, ApiError> {
         let now = self.clock.now();
         let policy = self.policy.get(&self.db).await?;
         Ok(self
@@ -72,7 +73,7 @@ impl GroupWork for Confirming {
     type Request = ConfirmRequest;
     type Outcome = ConfirmOutcome;
 
-    async fn store(&self, group: Vec<ConfirmRequest>) -> Result<Vec<ConfirmOutcome>, ApiError> {
+    async fn store(&self, group: Arc<[ConfirmRequest]>) -> Result<Vec<ConfirmOutcome>, ApiError> {
         let now = self.clock.now();
         Ok(self
             .db
@@ -84,30 +85,26 @@ impl GroupWork for Confirming {
 /// How long a process keeps the block and allow lists before reading them again.
 const POLICY_TTL: Duration = Duration::from_secs(10);
 
-/// The policy and when it was read.
-type LoadedPolicy = (Instant, Arc<SigningPolicy>);
+/// The abuse-control policy, read at most every `POLICY_TTL`.
+#[derive(Clone)]
+pub struct SigningPolicyCache(Arc<FreshCache<(), Arc<SigningPolicy>>>);
 
-#[derive(Clone, Default)]
-pub struct SigningPolicyCache {
-    cached: Arc<Mutex<Option<LoadedPolicy>>>,
+impl Default for SigningPolicyCache {
+    fn default() -> Self {
+        Self(Arc::new(FreshCache::new(POLICY_TTL)))
+    }
 }
 
 impl SigningPolicyCache {
     pub async fn get(&self, db: &Database) -> Result<Arc<SigningPolicy>, PersistenceError> {
-        if let Some((loaded, policy)) = self.cached.lock().map_or(None, |cached| cached.clone()) {
-            if loaded.elapsed() < POLICY_TTL {
-                return Ok(policy);
-            }
-        }
-        let lists = db.run(load_signing_lists).await?;
-        let policy = Arc::new(SigningPolicy {
-            lists,
-            ..SigningPolicy::default()
-        });
-        if let Ok(mut cached) = self.cached.lock() {
-            *cached = Some((Instant::now(), policy.clone()));
-        }
-        Ok(policy)
+        let load = || async {
+            let lists = db.run(load_signing_lists).await?;
+            Ok(Arc::new(SigningPolicy {
+                lists,
+                ..SigningPolicy::default()
+            }))
+        };
+        self.0.get_or_load((), load).await
     }
 }
 
