@@ -139,7 +139,7 @@ impl Config {
                     &format!("{text:?} is not an address like Petitions <no-reply@example.org>"),
                 )
             })?,
-            None => default_sender(&public_url),
+            None => default_sender(&public_url)?,
         };
         let trusted_proxies = read("TRUSTED_PROXIES")
             .unwrap_or_default()
@@ -187,17 +187,19 @@ impl Config {
 }
 
 /// `no-reply@` the public host; a host that can't make an address (an IP) gets `localhost`.
-fn default_sender(public_url: &str) -> Mailbox {
+fn default_sender(public_url: &str) -> Result<Mailbox, ConfigError> {
     let host = url::Url::parse(public_url)
         .ok()
         .and_then(|url| url.domain().map(str::to_owned))
         .unwrap_or_else(|| "localhost".to_owned());
     format!("Petitions <no-reply@{host}>")
         .parse()
-        .unwrap_or_else(|_| {
-            "Petitions <no-reply@localhost>"
-                .parse()
-                .expect("a valid mailbox")
+        .or_else(|_| "Petitions <no-reply@localhost>".parse())
+        .map_err(|_| {
+            invalid(
+                "MAIL_FROM",
+                "unset, and no sender could be made from PUBLIC_URL",
+            )
         })
 }
 

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use serde_json::json;
 use tests::SmtpServer;
@@ -92,20 +93,18 @@ struct Results {
     largest_backlog: i64,
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (mail_to_bridge, mail_from_sink) = std::sync::mpsc::channel();
     let smtp = SmtpServer::start_forwarding(mail_to_bridge);
-    import_petition(&args);
-    let mut server = start_server(&args, &smtp);
+    import_petition(&args)?;
+    let mut server = start_server(&args, &smtp)?;
     let outcome = actix_rt::System::new().block_on(run(&args, mail_from_sink));
     let peak_rss = peak_rss_mb(server.id());
     let _ = server.kill();
     let _ = server.wait();
-    let Some((mut results, settled, final_count)) = outcome else {
-        eprintln!("the service did not become ready");
-        std::process::exit(1);
-    };
+    let (mut results, settled, final_count) =
+        outcome.context("the service did not become ready")?;
     let seconds = args.seconds as f64;
     println!("| what | done | per second | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -142,9 +141,10 @@ fn main() {
     );
     println!("- the count matched {settled:.1}s after signing stopped (confirmations drain first)");
     println!("- server peak RSS (VmHWM): {peak_rss}");
+    Ok(())
 }
 
-fn import_petition(args: &Args) {
+fn import_petition(args: &Args) -> anyhow::Result<()> {
     let opened = "2026-01-01T00:00:00.000Z";
     let document = json!({"links": {"self": "http://bench/petitions.json"}, "data": {"type": "petition", "id": args.petition, "attributes": {
         "action": "Benchmark petition", "background": "A viral day.", "additional_details": null,
@@ -157,7 +157,8 @@ fn import_petition(args: &Args) {
         "closing_date": "2099-12-31"
     }}});
     let path = std::env::temp_dir().join("viral-bench-petition.json");
-    std::fs::write(&path, document.to_string()).expect("a temporary file");
+    std::fs::write(&path, document.to_string())
+        .with_context(|| format!("writing {}", path.display()))?;
     let status = Command::new(&args.server)
         .arg("import")
         .arg(&path)
@@ -165,11 +166,12 @@ fn import_petition(args: &Args) {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .status()
-        .expect("the server binary runs");
-    assert!(status.success(), "importing the benchmark petition failed");
+        .with_context(|| format!("running {}", args.server))?;
+    anyhow::ensure!(status.success(), "importing the benchmark petition failed");
+    Ok(())
 }
 
-fn start_server(args: &Args, smtp: &SmtpServer) -> Child {
+fn start_server(args: &Args, smtp: &SmtpServer) -> anyhow::Result<Child> {
     Command::new(&args.server)
         .env("DATABASE_URL", &args.database_url)
         .env("DATABASE_MAX_CONNECTIONS", args.pool.to_string())
@@ -181,7 +183,7 @@ fn start_server(args: &Args, smtp: &SmtpServer) -> Child {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
-        .expect("the server starts")
+        .with_context(|| format!("starting {}", args.server))
 }
 
 fn peak_rss_mb(pid: u32) -> String {
