@@ -30,7 +30,9 @@ use crate::links::PublicUrl;
 use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
 use crate::routes::PetitionPage;
-use crate::signing::{confirming_queue, signing_queue, ConfirmingQueue, SigningQueue};
+use crate::signing::{
+    confirming_queue, signing_queue, ConfirmingQueue, SigningPolicyCache, SigningQueue,
+};
 use crate::startup;
 use crate::workers::Workers;
 
@@ -44,6 +46,10 @@ pub struct AppState {
     pub countries: Arc<HashSet<String>>,
     pub signatures: SigningQueue,
     pub confirmations: ConfirmingQueue,
+    /// The abuse controls, shared with the signing queue.
+    pub signing_policy: SigningPolicyCache,
+    /// The moderation threshold and the most supporters a petition may have.
+    pub thresholds: Thresholds,
     pub trusted_proxies: Arc<[IpNet]>,
     /// `count.json` and the signing check read a petition's count row through this.
     pub counts: Arc<FreshCache<i64, Option<CountRow>>>,
@@ -64,9 +70,13 @@ impl AppState {
         trusted_proxies: &[IpNet],
     ) -> Result<Self, persistence::PersistenceError> {
         let countries = db.run_blocking(persistence::reference::country_codes)?;
+        let thresholds = Thresholds::default();
+        let signing_policy = SigningPolicyCache::default();
         Ok(Self {
-            signatures: signing_queue(db.clone(), clock),
-            confirmations: confirming_queue(db.clone(), clock),
+            signatures: signing_queue(db.clone(), clock, signing_policy.clone()),
+            signing_policy,
+            confirmations: confirming_queue(db.clone(), clock, thresholds),
+            thresholds,
             db,
             public_url,
             clock,

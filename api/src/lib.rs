@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+mod forms;
 mod fresh_cache;
 mod group_commit;
 mod http_cache;

@@ -13,7 +13,7 @@ use utoipa_actix_web::AppExt;
         license(name = "MIT"),
     ),
     tags(
-        (name = "petitions", description = "Published petitions of the current parliament"),
+        (name = "petitions", description = "Petitions of the current parliament: reading them, creating one, supporting one before publication"),
         (name = "signatures", description = "Signing a petition, confirming a signature, unsubscribing"),
         (name = "statistics", description = "Ours: signatures over time, trending, related and popular petitions"),
         (name = "archived", description = "Petitions of past parliaments"),

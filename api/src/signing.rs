@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
+use domain::Thresholds;
 use ipnet::IpNet;
 use persistence::signatures::{
     confirm_all, load_signing_lists, sign_all, ConfirmOutcome, ConfirmRequest, NewSignature,
@@ -29,17 +30,18 @@ pub type SigningQueue = GroupCommit<Signing>;
 /// Confirming through group commit.
 pub type ConfirmingQueue = GroupCommit<Confirming>;
 
-pub fn signing_queue(db: Database, clock: Clock) -> SigningQueue {
-    let work = Signing {
-        db,
-        policy: SigningPolicyCache::default(),
-        clock,
-    };
+pub fn signing_queue(db: Database, clock: Clock, policy: SigningPolicyCache) -> SigningQueue {
+    let work = Signing { db, policy, clock };
     GroupCommit::new(work, MAX_GROUP, WRITERS)
 }
 
-pub fn confirming_queue(db: Database, clock: Clock) -> ConfirmingQueue {
-    GroupCommit::new(Confirming { db, clock }, MAX_GROUP, WRITERS)
+pub fn confirming_queue(db: Database, clock: Clock, thresholds: Thresholds) -> ConfirmingQueue {
+    let work = Confirming {
+        db,
+        clock,
+        thresholds,
+    };
+    GroupCommit::new(work, MAX_GROUP, WRITERS)
 }
 
 #[derive(Clone)]
@@ -67,6 +69,7 @@ impl GroupWork for Signing {
 pub struct Confirming {
     db: Database,
     clock: Clock,
+    thresholds: Thresholds,
 }
 
 impl GroupWork for Confirming {
@@ -74,10 +77,10 @@ impl GroupWork for Confirming {
     type Outcome = ConfirmOutcome;
 
     async fn store(&self, group: Arc<[ConfirmRequest]>) -> Result<Vec<ConfirmOutcome>, ApiError> {
-        let now = self.clock.now();
+        let (now, thresholds) = (self.clock.now(), self.thresholds);
         Ok(self
             .db
-            .run(move |conn| confirm_all(conn, &group, now))
+            .run(move |conn| confirm_all(conn, &group, &thresholds, now))
             .await?)
     }
 }
@@ -109,9 +112,9 @@ impl SigningPolicyCache {
 }
 
 /// A fresh secret for a link: 256 random bits from the operating system, as hex.
-pub fn new_token() -> Result<String, getrandom::Error> {
+pub fn new_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
+    getrandom::fill(&mut bytes).map_err(|error| ApiError::Internal(Box::new(error)))?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 

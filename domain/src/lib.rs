@@ -8,9 +8,11 @@ pub mod email;
 pub mod postcode;
 pub mod projection;
 pub mod screening;
+pub mod secret;
 pub mod signature;
 pub mod signer;
 pub mod signer_details;
+pub mod sponsorship;
 pub mod state;
 pub mod text;
 pub mod thresholds;
@@ -20,6 +22,8 @@ pub use email::Email;
 pub use postcode::Postcode;
 pub use signer::SignerName;
 pub use signer_details::{SignerDetails, SignerForm};
-pub use text::{AdditionalDetails, Background, CommitteeNote, PetitionAction};
+pub use text::{
+    AdditionalDetails, Background, CommitteeNote, PetitionAction, PetitionText, PetitionTextForm,
+};
 pub use thresholds::{ThresholdCrossing, Thresholds};
 pub use validation::ValidationError;

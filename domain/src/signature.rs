@@ -84,6 +84,18 @@ impl Default for RateLimits {
 }
 
 impl RateLimits {
+    /// Petitions one address may create, across the site: one a minute, five a day.
+    pub const CREATION: RateLimits = RateLimits {
+        burst: RateWindow {
+            limit: 1,
+            seconds: 60,
+        },
+        sustained: RateWindow {
+            limit: 5,
+            seconds: 86_400,
+        },
+    };
+
     /// Whether one more signature is over the limit, given how many the same address made
     /// on the same petition within the burst and sustained windows before it.
     pub fn exceeded_by_one_more(&self, in_burst_window: u64, in_sustained_window: u64) -> bool {

@@ -1,5 +1,6 @@
 //! The texts of a petition (SPEC §1.1), each a newtype that can only hold valid text.
 
+use crate::signer_details::FieldErrors;
 use crate::validation::{checked_text, required_text, ValidationError};
 
 macro_rules! petition_text {
@@ -56,6 +57,47 @@ petition_text!(
     CommitteeNote, max = 800, required = false
 );
 
+/// The texts a creator writes, as sent; each optional so a missing one is a field error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PetitionTextForm<'a> {
+    pub action: Option<&'a str>,
+    pub background: Option<&'a str>,
+    pub additional_details: Option<&'a str>,
+}
+
+/// A new petition's texts, every one valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PetitionText {
+    pub action: PetitionAction,
+    pub background: Background,
+    /// `None` when left empty.
+    pub additional_details: Option<AdditionalDetails>,
+}
+
+impl PetitionText {
+    /// Checks every text, reporting each fault against its field.
+    pub fn parse(form: &PetitionTextForm<'_>) -> Result<Self, FieldErrors> {
+        let action = PetitionAction::parse(form.action.unwrap_or_default());
+        let background = Background::parse(form.background.unwrap_or_default());
+        let details = AdditionalDetails::parse(form.additional_details.unwrap_or_default());
+        match (action, background, details) {
+            (Ok(action), Ok(background), Ok(details)) => Ok(Self {
+                action,
+                background,
+                additional_details: Some(details).filter(|details| !details.as_str().is_empty()),
+            }),
+            (action, background, details) => Err([
+                ("action", action.err()),
+                ("background", background.err()),
+                ("additional_details", details.err()),
+            ]
+            .into_iter()
+            .filter_map(|(field, error)| Some((field, error?)))
+            .collect()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +150,26 @@ mod tests {
             Background::parse("lone\rreturn"),
             Err(ValidationError::ControlCharacter)
         );
+    }
+
+    #[test]
+    fn a_petition_text_reports_every_fault_and_drops_empty_details() {
+        let text = PetitionText::parse(&PetitionTextForm {
+            action: Some(" Plant more trees "),
+            background: Some("Shade."),
+            additional_details: Some("  "),
+        })
+        .unwrap();
+        assert_eq!(text.action.as_str(), "Plant more trees");
+        assert_eq!(text.additional_details, None);
+        let faults = PetitionText::parse(&PetitionTextForm {
+            action: None,
+            background: Some("ok"),
+            additional_details: Some(&"x".repeat(801)),
+        })
+        .unwrap_err();
+        let fields: Vec<_> = faults.iter().map(|(field, _)| *field).collect();
+        assert_eq!(fields, ["action", "additional_details"]);
     }
 
     proptest! {

@@ -98,6 +98,7 @@ diesel::table! {
         parliament_id -> Nullable<BigInt>,
         archived_at -> Nullable<Timestamp>,
         imported_at -> Nullable<Timestamp>,
+        sponsor_token -> Nullable<Text>,
     }
 }
 
@@ -248,6 +249,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        about_signature_id -> Nullable<BigInt>,
     }
 }
 

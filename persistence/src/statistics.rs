@@ -147,10 +147,21 @@ pub fn related(
         .select(petitions::action)
         .first(conn)
         .optional()?;
-    let Some(action) = action else {
-        return Ok(Vec::new());
-    };
-    let words: Vec<String> = action
+    match action {
+        Some(action) => like_text(conn, &action, Some(petition_id), limit),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Open petitions whose text is most like `text` (a new petition's action, say), best
+/// first, leaving out `except`.
+pub fn like_text(
+    conn: &mut DbConnection,
+    text: &str,
+    except: Option<i64>,
+    limit: i64,
+) -> Result<Vec<RankedPetition>, PersistenceError> {
+    let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|word| word.chars().count() > 2 && !STOP_WORDS.contains(&word.as_str()))
@@ -158,7 +169,7 @@ pub fn related(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let others = open_petitions().filter(petitions::id.ne(petition_id));
+    let others = open_petitions().filter(petitions::id.ne(except.unwrap_or(0)));
     let rows: Vec<(i64, String, i64, i64)> = match conn {
         DbConnection::Postgres(_) => {
             // Any of the words, not all of them: plainto_tsquery's AND would find only

@@ -3,6 +3,7 @@
 
 use std::thread;
 
+use domain::Thresholds;
 use persistence::signatures::{
     add_list_entry, confirm, confirm_all as confirm_group, reconcile_all, sign_all, ConfirmOutcome,
     ConfirmRequest, NewSignature, SignOutcome, SigningPolicy,
@@ -352,6 +353,7 @@ fn new_signature(email: &str, n: usize) -> NewSignature {
         ip: Some(format!("198.51.{}.{}", n / 250, n % 250).parse().unwrap()),
         confirmation_token: format!("token-{n}"),
         unsubscribe_token: format!("unsubscribe-{n}"),
+        sponsor: false,
     }
 }
 
@@ -428,7 +430,7 @@ async fn two_processes_count_every_signature_exactly_once() {
                             )))
                             .get_result(conn)?
                         };
-                        confirm(conn, id, &token, chrono::Utc::now())
+                        confirm(conn, id, &token, &Thresholds::default(), chrono::Utc::now())
                     })
                     .unwrap();
                     db.run_blocking(|conn| {
@@ -481,6 +483,7 @@ fn signing_as(name: &str, email: &str, address: &str, token: &str) -> NewSignatu
         ip: Some(address.parse().unwrap()),
         confirmation_token: token.to_owned(),
         unsubscribe_token: format!("unsubscribe-{token}"),
+        sponsor: false,
     }
 }
 
@@ -559,7 +562,9 @@ async fn requests_in_one_group_see_each_other() {
     });
     let confirmed = app
         .db
-        .run_blocking(|conn| confirm_group(conn, &requests, chrono::Utc::now()))
+        .run_blocking(|conn| {
+            confirm_group(conn, &requests, &Thresholds::default(), chrono::Utc::now())
+        })
         .unwrap();
     let answers: Vec<Option<i64>> = confirmed
         .iter()

@@ -2,6 +2,7 @@
 
 mod contract;
 mod counting;
+mod creation;
 mod importer;
 mod migrations;
 mod openapi;

@@ -274,7 +274,7 @@ async fn every_fault_in_the_form_is_named() {
         .iter()
         .map(|error| error["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["name", "location_code", "email", "uk_citizenship"]);
+    assert_eq!(fields, ["name", "email", "location_code", "uk_citizenship"]);
     assert!(problem["detail"].as_str().unwrap().contains("web address"));
 
     let malformed = app

@@ -1,6 +1,7 @@
 //! The words of each email. Every email to a signer carries one-click unsubscribe headers
 //! (RFC 8058), which large mailbox providers require of bulk senders.
 
+use domain::Thresholds;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use persistence::signatures::{EmailKind, OutgoingEmail};
@@ -14,6 +15,8 @@ pub enum RenderError {
     UnknownKind,
     #[error("the recipient {0:?} is not a deliverable address")]
     BadRecipient(String),
+    #[error("the petition of a creator's email has no supporter token")]
+    NoSponsorToken,
     #[error("the message could not be built: {0}")]
     Build(#[from] lettre::error::Error),
 }
@@ -21,6 +24,11 @@ pub enum RenderError {
 /// The confirmation link for a signature.
 pub fn verify_link(links: &PublicUrl, signature_id: i64, token: &str) -> String {
     links.join(&format!("/signatures/{signature_id}/verify?token={token}"))
+}
+
+/// The link a creator shares with would-be supporters.
+pub fn sponsor_link(links: &PublicUrl, petition_id: i64, token: &str) -> String {
+    links.join(&format!("/petitions/{petition_id}/sponsors?token={token}"))
 }
 
 fn unsubscribe_link(links: &PublicUrl, signature_id: i64, token: &str) -> String {
@@ -72,6 +80,45 @@ pub fn render(
                  The petition: {petition}\n\n\
                  To receive no more emails about this petition: {unsubscribe}\n",
                 name = signature.name,
+                action = signature.petition_action,
+            ),
+        ),
+        EmailKind::PetitionConfirmation => (
+            format!("Please confirm your petition: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 Thank you for creating the petition \"{action}\". Please confirm your email \
+                 address by opening this link:\n\n\
+                 {verify}\n\n\
+                 Then ask at least {needed} people to support your petition, by sending them \
+                 this link (POST their details to it):\n\n\
+                 {support}\n\n\
+                 Once {needed} supporters have confirmed, we will check that your petition \
+                 meets the standards, and publish it.\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                action = signature.petition_action,
+                verify = verify_link(links, signature.signature_id, &signature.confirmation_token),
+                needed = Thresholds::default().moderation,
+                support = sponsor_link(
+                    links,
+                    signature.petition_id,
+                    signature
+                        .sponsor_token
+                        .as_deref()
+                        .ok_or(RenderError::NoSponsorToken)?
+                ),
+            ),
+        ),
+        EmailKind::SponsorSupported => (
+            format!("A supporter signed your petition: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 {supporter} has supported your petition \"{action}\" and confirmed their \
+                 email address.\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                supporter = email.about_name.as_deref().unwrap_or("Someone"),
                 action = signature.petition_action,
             ),
         ),

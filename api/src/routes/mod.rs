@@ -1,6 +1,7 @@
 //! The HTTP routes, registered through utoipa so the OpenAPI document comes from the same calls.
 
 mod archived;
+mod creation;
 mod health;
 mod listing;
 mod petitions;
@@ -27,6 +28,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(petitions::show_petition)
         .service(petitions::list_petitions)
         .service(petitions::list_petitions_csv)
+        .service(creation::create)
+        .service(creation::sponsor)
         .service(signatures::unsubscribe)
         .service(archived::list_archived_petitions)
         .service(archived::list_archived_petitions_csv)

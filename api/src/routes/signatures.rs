@@ -3,7 +3,6 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use domain::state::PetitionState;
-use domain::{SignerDetails, SignerForm};
 use persistence::signatures::{self, ConfirmOutcome, ConfirmRequest, NewSignature};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::petitions::cached_count;
 use super::visibility::{parse_id, Visibility};
 use crate::app::AppState;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
+use crate::forms::{read_signer, FormReader};
 use crate::signing::{client_address, new_token};
 
 /// What a signer sends. Every field is checked and every fault reported together.
@@ -45,7 +45,7 @@ pub struct Accepted {
     pub message: &'static str,
 }
 
-const CHECK_YOUR_EMAIL: &str =
+pub(super) const CHECK_YOUR_EMAIL: &str =
     "Thank you. We have sent you an email: open the link in it to confirm your signature.";
 
 /// Signs a petition. The signature counts once the link in the confirmation email is opened.
@@ -83,14 +83,16 @@ pub async fn sign_petition(
     .check(false)?;
     refuse_unless_signable(petition_id, &petition.state, petition.deadline, now)?;
 
-    let signer = parse_signer(&body, &state)?;
-    let token = || new_token().map_err(|error| ApiError::Internal(Box::new(error)));
+    let mut form = FormReader::new(&body);
+    let signer = read_signer(&mut form, |code| state.countries.contains(code));
+    let signer = form.finish("signature", signer)?;
     let new_signature = NewSignature {
         petition_id,
         signer,
         ip: client_address(&request, &state.trusted_proxies),
-        confirmation_token: token()?,
-        unsubscribe_token: token()?,
+        confirmation_token: new_token()?,
+        unsubscribe_token: new_token()?,
+        sponsor: false,
     };
     state.signatures.submit(new_signature).await?;
     Ok(HttpResponse::Accepted().json(Accepted {
@@ -121,79 +123,6 @@ fn refuse_unless_signable(
         _ => Err(ApiError::Conflict(format!(
             "petition {id} was rejected: it can't be signed"
         ))),
-    }
-}
-
-/// Reads the form leniently: a missing field or one of the wrong type is a field error
-/// (422) like any other, never a bare 400 that names nothing.
-fn parse_signer(body: &Value, state: &AppState) -> Result<SignerDetails, ApiError> {
-    let mut type_errors = Vec::new();
-    let mut text = |field: &'static str| match body.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.as_str()),
-        Some(_) => {
-            type_errors.push(FieldError {
-                field: field.to_owned(),
-                message: "must be text".to_owned(),
-            });
-            None
-        }
-    };
-    let (name, email, postcode, location_code) = (
-        text("name"),
-        text("email"),
-        text("postcode"),
-        text("location_code"),
-    );
-    let mut flag = |field: &'static str| match body.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(flag)) => Some(*flag),
-        Some(_) => {
-            type_errors.push(FieldError {
-                field: field.to_owned(),
-                message: "must be true or false".to_owned(),
-            });
-            None
-        }
-    };
-    let (uk_citizenship, notify_by_email) = (flag("uk_citizenship"), flag("notify_by_email"));
-    let form = SignerForm {
-        name,
-        email,
-        postcode,
-        location_code,
-        uk_citizenship,
-        notify_by_email,
-    };
-    let parsed = SignerDetails::parse(&form, |code| state.countries.contains(code));
-    let mut errors: Vec<FieldError> = match &parsed {
-        Ok(_) => Vec::new(),
-        Err(faults) => faults
-            .iter()
-            .filter(|(field, _)| !type_errors.iter().any(|error| error.field == *field))
-            .map(|(field, error)| FieldError {
-                field: (*field).to_owned(),
-                message: format!("{field} {error}"),
-            })
-            .collect(),
-    };
-    errors.extend(type_errors.into_iter().map(|mut error| {
-        error.message = format!("{} {}", error.field, error.message);
-        error
-    }));
-    match parsed {
-        Ok(signer) if errors.is_empty() => Ok(signer),
-        _ => Err(ApiError::Unprocessable {
-            detail: format!(
-                "the signature was not accepted: {}",
-                errors
-                    .iter()
-                    .map(|error| error.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            errors,
-        }),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::petition_json::{SelfLink, Timestamp};
 const SERIES_MAX_AGE: u32 = 10;
 const RANKING_MAX_AGE: u32 = 60;
 const TRENDING_SIZE: usize = 10;
-const RELATED_SIZE: i64 = 5;
+pub(super) const RELATED_SIZE: i64 = 5;
 const POPULAR_SIZE: i64 = 10;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -173,22 +173,25 @@ fn ranking(
         links: SelfLink {
             self_link: state.public_url.with_query(path, query),
         },
-        data: rows
-            .into_iter()
-            .map(|row| RankedItem {
-                kind: "petition",
-                id: row.id,
-                links: SelfLink {
-                    self_link: state.public_url.petition(row.id, false),
-                },
-                attributes: RankedAttributes {
-                    action: row.action,
-                    signature_count: row.signature_count,
-                    score: row.score,
-                },
-            })
-            .collect(),
+        data: ranked_items(state, rows),
     }
+}
+
+pub(super) fn ranked_items(state: &AppState, rows: Vec<RankedPetition>) -> Vec<RankedItem> {
+    rows.into_iter()
+        .map(|row| RankedItem {
+            kind: "petition",
+            id: row.id,
+            links: SelfLink {
+                self_link: state.public_url.petition(row.id, false),
+            },
+            attributes: RankedAttributes {
+                action: row.action,
+                signature_count: row.signature_count,
+                score: row.score,
+            },
+        })
+        .collect()
 }
 
 /// The 10 open petitions with the most signatures confirmed in the last hour.

@@ -1,10 +1,13 @@
 //! Petitions: their rows, the public read models, the list query and the importer's upsert.
 
+mod creation;
 mod import;
 mod list;
 mod model;
 mod read;
 
+pub(crate) use creation::confirmed_sponsors;
+pub use creation::{create_petition, find_sponsorship, CreatedPetition, NewPetition, Sponsorship};
 pub use import::{
     import_petition, ImportedParliament, NewDepartment, NewOtherBusiness, PetitionImport,
 };

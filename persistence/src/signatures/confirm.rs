@@ -1,12 +1,19 @@
 //! Following the links in a signer's email: confirming, and unsubscribing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::state::{Authority, PetitionState, SignatureEvent, SignatureState, StateMachine};
+use domain::secret::tokens_match;
+use domain::sponsorship::reaches_moderation;
+use domain::state::{
+    Authority, ModerationEvent, PetitionState, SignatureEvent, SignatureState, StateMachine,
+};
+use domain::Thresholds;
 
-use crate::database::write_transaction;
+use super::outbox::{queue_emails, EmailKind, QueuedEmail};
+use crate::database::{lock_key, lock_keys, write_transaction};
+use crate::petitions::confirmed_sponsors;
 use crate::schema::{constituencies, petitions, signatures};
 use crate::{DbConnection, PersistenceError};
 
@@ -42,6 +49,8 @@ struct Confirmable {
     signature_id: i64,
     state: String,
     confirmation_token: String,
+    creator: bool,
+    sponsor: bool,
     constituency: Option<SignerConstituency>,
     petition_id: i64,
     petition_state: String,
@@ -62,22 +71,25 @@ pub fn confirm(
     conn: &mut DbConnection,
     signature_id: i64,
     token: &str,
+    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<ConfirmOutcome, PersistenceError> {
     let request = ConfirmRequest {
         signature_id,
         token: token.to_owned(),
     };
-    let mut outcomes = confirm_all(conn, &[request], now)?;
+    let mut outcomes = confirm_all(conn, &[request], thresholds, now)?;
     Ok(outcomes.remove(0))
 }
 
 /// Confirms signatures in one transaction of two statements, answering each in order.
 /// Idempotent: a mail scanner fetching the link first changes nothing for the signer who
-/// clicks it after. A shadow-banned signature is answered as if confirmed.
+/// clicks it after. A shadow-banned signature is answered as if confirmed. A creator
+/// confirming, or a supporter, moves their petition on (see [`advance_petitions`]).
 pub fn confirm_all(
     conn: &mut DbConnection,
     requests: &[ConfirmRequest],
+    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Vec<ConfirmOutcome>, PersistenceError> {
     let ids: Vec<i64> = requests
@@ -97,6 +109,8 @@ pub fn confirm_all(
                 signatures::id,
                 signatures::state,
                 signatures::confirmation_token,
+                signatures::creator,
+                signatures::sponsor,
                 (
                     constituencies::ons_code,
                     constituencies::name,
@@ -137,9 +151,99 @@ pub fn confirm_all(
                 signatures::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+            let validated: Vec<&Confirmable> = to_validate
+                .iter()
+                .filter_map(|id| found.get(id))
+                .filter(|found| found.creator || found.sponsor)
+                .collect();
+            advance_petitions(conn, &validated, thresholds, now)?;
         }
         Ok(outcomes)
     })
+}
+
+/// Before publication, confirming moves a petition on: its creator confirming validates it,
+/// and each supporter confirming is reported to the creator and may put it in the
+/// moderation queue. The transitions are the state table's.
+fn advance_petitions(
+    conn: &mut DbConnection,
+    validated: &[&Confirmable],
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let stamp = now.naive_utc();
+    let transition = |from: PetitionState, event: ModerationEvent| {
+        from.apply(event, Authority::System)
+            .map(|to| (from.as_str(), to.as_str()))
+    };
+    let created: Vec<i64> = validated
+        .iter()
+        .filter(|found| found.creator)
+        .map(|found| found.petition_id)
+        .collect();
+    if let Ok((from, to)) = transition(PetitionState::Pending, ModerationEvent::ConfirmCreator) {
+        diesel::update(
+            petitions::table
+                .filter(petitions::id.eq_any(&created))
+                .filter(petitions::state.eq(from)),
+        )
+        .set((petitions::state.eq(to), petitions::updated_at.eq(stamp)))
+        .execute(conn)?;
+    }
+
+    let sponsors: Vec<&&Confirmable> = validated.iter().filter(|found| found.sponsor).collect();
+    if sponsors.is_empty() {
+        return Ok(());
+    }
+    let sponsored: BTreeSet<i64> = sponsors.iter().map(|found| found.petition_id).collect();
+    let creators: HashMap<i64, i64> = signatures::table
+        .filter(signatures::creator)
+        .filter(signatures::petition_id.eq_any(&sponsored))
+        .select((signatures::petition_id, signatures::id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let emails: Vec<QueuedEmail> = sponsors
+        .iter()
+        .filter_map(|sponsor| {
+            Some(QueuedEmail {
+                kind: EmailKind::SponsorSupported,
+                to_signature_id: *creators.get(&sponsor.petition_id)?,
+                about_signature_id: Some(sponsor.signature_id),
+            })
+        })
+        .collect();
+    queue_emails(conn, &emails, now)?;
+
+    let Ok((from, to)) = transition(
+        PetitionState::Validated,
+        ModerationEvent::ReachSponsorThreshold,
+    ) else {
+        return Ok(());
+    };
+    // Supporters confirming at once in two processes count in turn, so the last to count
+    // sees the others' confirmations and the threshold is never missed.
+    let mut keys: Vec<i64> = sponsored
+        .iter()
+        .map(|id| lock_key(&["petition-sponsors", &id.to_string()]))
+        .collect();
+    lock_keys(conn, &mut keys)?;
+    for petition_id in sponsored {
+        if reaches_moderation(confirmed_sponsors(conn, petition_id)?, thresholds) {
+            diesel::update(
+                petitions::table
+                    .find(petition_id)
+                    .filter(petitions::state.eq(from)),
+            )
+            .set((
+                petitions::state.eq(to),
+                petitions::moderation_threshold_reached_at.eq(stamp),
+                petitions::updated_at.eq(stamp),
+            ))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 enum Judged {
@@ -179,12 +283,19 @@ fn judge(found: Option<&Confirmable>, token: &str, now: DateTime<Utc>) -> Judged
     }
 }
 
-/// Open, or closed less than a day ago (SPEC §2.2), and not archived or taken down.
+/// Open, or closed less than a day ago (SPEC §2.2), and not archived or taken down. A
+/// creator's or supporter's signature may also be confirmed before publication.
 fn confirmable_at(found: &Confirmable, now: DateTime<Utc>) -> bool {
+    use PetitionState as P;
     let state = PetitionState::parse(&found.petition_state);
-    if found.archived_at.is_some()
-        || !matches!(state, Some(PetitionState::Open | PetitionState::Closed))
-    {
+    let before_publication = matches!(
+        state,
+        Some(P::Pending | P::Validated | P::Sponsored | P::Flagged | P::Dormant)
+    );
+    if found.archived_at.is_none() && before_publication {
+        return found.creator || found.sponsor;
+    }
+    if found.archived_at.is_some() || !matches!(state, Some(P::Open | P::Closed)) {
         return false;
     }
     let closes = match (found.closed_at, found.deadline) {
@@ -216,15 +327,4 @@ pub fn unsubscribe(
         ))
         .execute(conn)?;
     Ok(true)
-}
-
-/// Compares in time that does not depend on where the strings first differ, so a token
-/// can't be guessed one character at a time from response times.
-fn tokens_match(stored: &str, given: &str) -> bool {
-    stored.len() == given.len()
-        && stored
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
 }

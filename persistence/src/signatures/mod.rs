@@ -15,7 +15,8 @@ pub use counting::{count_confirmed, CountReport};
 pub use lists::{add_list_entry, load_signing_lists};
 pub use outbox::{
     claim_due, mark_failed, mark_for_retry, mark_sent, outbox_status, EmailKind, OutboxStatus,
-    OutgoingEmail, SignatureMail,
+    OutgoingEmail, QueuedEmail, SignatureMail,
 };
 pub use reconcile::{reconcile_all, reconcile_petition, Repair};
+pub(crate) use sign::store_creator;
 pub use sign::{sign_all, NewSignature, SignOutcome, SigningPolicy};

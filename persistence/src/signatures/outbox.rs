@@ -15,20 +15,31 @@ pub enum EmailKind {
     SignatureConfirmation,
     /// "You have already signed": sent to a confirmed duplicate.
     AlreadySigned,
+    /// To a petition's creator: confirm your email, then share the supporter link.
+    PetitionConfirmation,
+    /// To a petition's creator: a supporter confirmed (the email is about their signature).
+    SponsorSupported,
 }
+
+const EMAIL_KINDS: [EmailKind; 4] = [
+    EmailKind::SignatureConfirmation,
+    EmailKind::AlreadySigned,
+    EmailKind::PetitionConfirmation,
+    EmailKind::SponsorSupported,
+];
 
 impl EmailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EmailKind::SignatureConfirmation => "signature_confirmation",
             EmailKind::AlreadySigned => "already_signed",
+            EmailKind::PetitionConfirmation => "petition_confirmation",
+            EmailKind::SponsorSupported => "sponsor_supported",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [EmailKind::SignatureConfirmation, EmailKind::AlreadySigned]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        EMAIL_KINDS.into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -36,10 +47,28 @@ const PENDING: &str = "pending";
 const SENT: &str = "sent";
 const FAILED: &str = "failed";
 
+/// An email to queue: to the signer of one signature, perhaps about another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedEmail {
+    pub kind: EmailKind,
+    pub to_signature_id: i64,
+    pub about_signature_id: Option<i64>,
+}
+
+impl QueuedEmail {
+    pub fn to(kind: EmailKind, signature_id: i64) -> Self {
+        Self {
+            kind,
+            to_signature_id: signature_id,
+            about_signature_id: None,
+        }
+    }
+}
+
 /// Adds emails to the outbox in one statement, in the caller's transaction.
 pub fn queue_emails(
     conn: &mut DbConnection,
-    emails: &[(EmailKind, i64)],
+    emails: &[QueuedEmail],
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     if emails.is_empty() {
@@ -48,10 +77,11 @@ pub fn queue_emails(
     let now = now.naive_utc();
     let rows: Vec<_> = emails
         .iter()
-        .map(|(kind, signature_id)| {
+        .map(|email| {
             (
-                email_outbox::kind.eq(kind.as_str()),
-                email_outbox::signature_id.eq(*signature_id),
+                email_outbox::kind.eq(email.kind.as_str()),
+                email_outbox::signature_id.eq(email.to_signature_id),
+                email_outbox::about_signature_id.eq(email.about_signature_id),
                 email_outbox::state.eq(PENDING),
                 email_outbox::next_attempt_at.eq(now),
                 email_outbox::created_at.eq(now),
@@ -73,6 +103,8 @@ pub struct OutgoingEmail {
     /// How many times sending has been tried, this attempt included.
     pub attempt: i32,
     pub signature: SignatureMail,
+    /// The name on the signature the email is about, if it is about another one.
+    pub about_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -84,6 +116,7 @@ pub struct SignatureMail {
     pub unsubscribe_token: String,
     pub petition_id: i64,
     pub petition_action: String,
+    pub sponsor_token: Option<String>,
 }
 
 /// Claims up to `limit` due emails for `lease`: until it runs out, no other worker takes
@@ -121,32 +154,40 @@ pub fn claim_due(
                 email_outbox::attempts.eq(email_outbox::attempts + 1),
             ))
             .execute(conn)?;
-        let rows: Vec<(i64, String, i32, SignatureMail)> = email_outbox::table
-            .inner_join(signatures::table.inner_join(petitions::table))
-            .filter(email_outbox::id.eq_any(&ids))
-            .order(email_outbox::id)
-            .select((
-                email_outbox::id,
-                email_outbox::kind,
-                email_outbox::attempts,
-                (
-                    signatures::id,
-                    signatures::name,
-                    signatures::email,
-                    signatures::confirmation_token,
-                    signatures::unsubscribe_token,
-                    petitions::id,
-                    petitions::action,
-                ),
-            ))
-            .load(conn)?;
+        let about = diesel::alias!(signatures as about);
+        let rows: Vec<(i64, String, i32, SignatureMail, Option<String>)> =
+            email_outbox::table
+                .inner_join(signatures::table.inner_join(petitions::table))
+                .left_join(about.on(
+                    email_outbox::about_signature_id.eq(about.field(signatures::id).nullable()),
+                ))
+                .filter(email_outbox::id.eq_any(&ids))
+                .order(email_outbox::id)
+                .select((
+                    email_outbox::id,
+                    email_outbox::kind,
+                    email_outbox::attempts,
+                    (
+                        signatures::id,
+                        signatures::name,
+                        signatures::email,
+                        signatures::confirmation_token,
+                        signatures::unsubscribe_token,
+                        petitions::id,
+                        petitions::action,
+                        petitions::sponsor_token,
+                    ),
+                    about.field(signatures::name).nullable(),
+                ))
+                .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, attempt, signature)| OutgoingEmail {
+            .map(|(id, kind, attempt, signature, about_name)| OutgoingEmail {
                 id,
                 kind: EmailKind::parse(&kind),
                 attempt,
                 signature,
+                about_name,
             })
             .collect())
     })

@@ -14,7 +14,7 @@ use domain::signer_details::Residence;
 use domain::state::SignatureState;
 use domain::{Postcode, SignerDetails};
 
-use super::outbox::{queue_emails, EmailKind};
+use super::outbox::{queue_emails, EmailKind, QueuedEmail};
 use crate::database::{lock_key, lock_keys, on_each_backend, write_transaction};
 use crate::postcodes::constituencies_of;
 use crate::schema::signatures;
@@ -29,13 +29,41 @@ pub struct NewSignature {
     /// Random, at least 128 bits: whoever holds it can confirm the signature.
     pub confirmation_token: String,
     pub unsubscribe_token: String,
+    /// Supporting a petition before publication, through its creator's supporter link.
+    pub sponsor: bool,
 }
 
 /// The abuse controls in force.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SigningPolicy {
+    /// Per address, per petition.
     pub rate_limits: RateLimits,
+    /// Per address, per petition, for supporters before publication.
+    pub sponsor_rate_limits: RateLimits,
+    /// Per address, across the site: how many petitions one address may create.
+    pub creation_rate_limits: RateLimits,
     pub lists: SigningLists,
+}
+
+impl Default for SigningPolicy {
+    fn default() -> Self {
+        Self {
+            rate_limits: RateLimits::default(),
+            sponsor_rate_limits: RateLimits::default(),
+            creation_rate_limits: RateLimits::CREATION,
+            lists: SigningLists::default(),
+        }
+    }
+}
+
+impl SigningPolicy {
+    fn limits_for(&self, sponsor: bool) -> &RateLimits {
+        if sponsor {
+            &self.sponsor_rate_limits
+        } else {
+            &self.rate_limits
+        }
+    }
 }
 
 /// What became of a request. The signer is told the same thing in every case.
@@ -67,8 +95,74 @@ struct SignatureInsert<'a> {
     notify_by_email: bool,
     confirmation_token: &'a str,
     unsubscribe_token: &'a str,
+    creator: bool,
+    sponsor: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+}
+
+impl<'a> SignatureInsert<'a> {
+    fn new(
+        request: &'a NewSignature,
+        state: SignatureState,
+        constituencies: &'a HashMap<String, String>,
+        creator: bool,
+        now: NaiveDateTime,
+    ) -> Self {
+        let signer = &request.signer;
+        let constituency = match &signer.residence {
+            Residence::UnitedKingdom(postcode) => constituencies.get(postcode.as_str()),
+            Residence::Overseas { .. } => None,
+        };
+        SignatureInsert {
+            petition_id: request.petition_id,
+            state: state.as_str(),
+            name: signer.name.as_str(),
+            email: signer.email.as_str(),
+            email_lower: signer.email.lowercased(),
+            canonical_email: signer.email.canonical(),
+            location_code: signer.residence.location_code(),
+            postcode: signer.residence.postcode(),
+            constituency_code: constituency.map(String::as_str),
+            ip_address: request.ip.map(|ip| ip.to_string()),
+            notify_by_email: signer.notify_by_email,
+            confirmation_token: &request.confirmation_token,
+            unsubscribe_token: &request.unsubscribe_token,
+            creator,
+            sponsor: request.sponsor,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Stores a petition's creator's signature, with the creator's confirmation email. The
+/// petition row exists; creation has judged the abuse controls itself.
+pub(crate) fn store_creator(
+    conn: &mut DbConnection,
+    request: &NewSignature,
+    state: SignatureState,
+    now: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    let postcodes: Vec<&Postcode> = match &request.signer.residence {
+        Residence::UnitedKingdom(postcode) => vec![postcode],
+        Residence::Overseas { .. } => Vec::new(),
+    };
+    let constituencies = constituencies_of(conn, &postcodes)?;
+    let row = SignatureInsert::new(request, state, &constituencies, true, now.naive_utc());
+    let signature_id: i64 = on_each_backend!(conn, |c| diesel::insert_into(signatures::table)
+        .values(&row)
+        .returning(signatures::id)
+        .get_result(c)?);
+    queue_emails(
+        conn,
+        &[QueuedEmail::to(
+            EmailKind::PetitionConfirmation,
+            signature_id,
+        )],
+        now,
+    )?;
+    Ok(signature_id)
 }
 
 /// Stores every request in one transaction (group commit) and returns one outcome each, in
@@ -88,7 +182,7 @@ pub fn sign_all(
         // otherwise both could pass the duplicate rule or the rate limit at once.
         let mut keys: Vec<i64> = requests.iter().flat_map(lock_keys_for).collect();
         lock_keys(conn, &mut keys)?;
-        let mut judge = GroupJudge::load(conn, requests, &policy.rate_limits, now)?;
+        let mut judge = GroupJudge::load(conn, requests, policy, now)?;
         let decisions: Vec<Decision> = requests
             .iter()
             .enumerate()
@@ -153,24 +247,29 @@ impl GroupJudge {
     fn load(
         conn: &mut DbConnection,
         requests: &[NewSignature],
-        limits: &RateLimits,
+        policy: &SigningPolicy,
         now: DateTime<Utc>,
     ) -> Result<Self, PersistenceError> {
-        let mut by_petition: BTreeMap<i64, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        // Before publication every signer of a petition is a supporter, so one petition's
+        // requests share one set of limits.
+        let mut by_petition: BTreeMap<i64, (BTreeSet<String>, BTreeSet<String>, bool)> =
+            BTreeMap::new();
         for request in requests {
-            let (emails, addresses) = by_petition.entry(request.petition_id).or_default();
+            let (emails, addresses, sponsors) = by_petition.entry(request.petition_id).or_default();
             emails.insert(request.signer.email.canonical().to_owned());
             if let Some(ip) = request.ip {
                 addresses.insert(ip.to_string());
             }
+            *sponsors |= request.sponsor;
         }
         let mut judge = GroupJudge {
             prior: HashMap::new(),
             recent: HashMap::new(),
             constituencies: HashMap::new(),
         };
-        for (petition_id, (emails, addresses)) in by_petition {
+        for (petition_id, (emails, addresses, sponsors)) in by_petition {
             judge.load_prior(conn, petition_id, &emails)?;
+            let limits = policy.limits_for(sponsors);
             judge.load_recent(conn, petition_id, &addresses, limits, now)?;
         }
         let postcodes: Vec<&Postcode> = requests
@@ -307,7 +406,7 @@ impl GroupJudge {
                     .unwrap_or_default();
                 if request.ip.is_some()
                     && policy
-                        .rate_limits
+                        .limits_for(request.sponsor)
                         .exceeded_by_one_more(recent.in_burst, recent.in_sustained)
                 {
                     SignatureState::Fraudulent
@@ -347,32 +446,14 @@ fn store(
         .iter()
         .zip(decisions)
         .filter_map(|(request, decision)| match decision {
-            Decision::Store(state) => Some((request, *state)),
+            Decision::Store(state) => Some(SignatureInsert::new(
+                request,
+                *state,
+                constituencies,
+                false,
+                now_naive,
+            )),
             Decision::Duplicate { .. } => None,
-        })
-        .map(|(request, state)| {
-            let signer = &request.signer;
-            let constituency = match &signer.residence {
-                Residence::UnitedKingdom(postcode) => constituencies.get(postcode.as_str()),
-                Residence::Overseas { .. } => None,
-            };
-            SignatureInsert {
-                petition_id: request.petition_id,
-                state: state.as_str(),
-                name: signer.name.as_str(),
-                email: signer.email.as_str(),
-                email_lower: signer.email.lowercased(),
-                canonical_email: signer.email.canonical(),
-                location_code: signer.residence.location_code(),
-                postcode: signer.residence.postcode(),
-                constituency_code: constituency.map(String::as_str),
-                ip_address: request.ip.map(|ip| ip.to_string()),
-                notify_by_email: signer.notify_by_email,
-                confirmation_token: &request.confirmation_token,
-                unsubscribe_token: &request.unsubscribe_token,
-                created_at: now_naive,
-                updated_at: now_naive,
-            }
         })
         .collect();
     // Matched back by token, which is unique, rather than trusting the order rows come back in.
@@ -399,7 +480,10 @@ fn store(
         match *decision {
             Decision::Store(state) => {
                 let signature_id = id_of(SignatureRef::New(index))?;
-                emails.push((EmailKind::SignatureConfirmation, signature_id));
+                emails.push(QueuedEmail::to(
+                    EmailKind::SignatureConfirmation,
+                    signature_id,
+                ));
                 outcomes.push(SignOutcome::Stored {
                     signature_id,
                     state,
@@ -407,7 +491,7 @@ fn store(
             }
             Decision::Duplicate { of, email } => {
                 let of_signature_id = id_of(of)?;
-                emails.push((email, of_signature_id));
+                emails.push(QueuedEmail::to(email, of_signature_id));
                 outcomes.push(SignOutcome::Duplicate { of_signature_id });
             }
         }

@@ -1,0 +1,153 @@
+//! Reading JSON forms leniently: a missing field, or one of the wrong type, is a field error
+//! (422) like any other, never a bare 400 that names nothing. Every fault is reported at once.
+
+use domain::signer_details::FieldErrors;
+use domain::{SignerDetails, SignerForm};
+use serde_json::Value;
+
+use crate::error::{ApiError, FieldError};
+
+/// Reads the fields of one JSON object, noting each fault against its name. Fields of a
+/// nested object are named with its prefix, as in `creator.email`.
+pub struct FormReader<'a> {
+    body: &'a Value,
+    prefix: String,
+    /// Every field asked for, in the order asked: faults are reported in this order.
+    fields: Vec<String>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> FormReader<'a> {
+    pub fn new(body: &'a Value) -> Self {
+        Self {
+            body,
+            prefix: String::new(),
+            fields: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn name(&self, field: &str) -> String {
+        format!("{}{field}", self.prefix)
+    }
+
+    fn get(&mut self, field: &str) -> Option<&'a Value> {
+        self.fields.push(self.name(field));
+        self.body.get(field)
+    }
+
+    fn fault(&mut self, field: &str, message: impl std::fmt::Display) {
+        let name = self.name(field);
+        self.errors.push(FieldError {
+            message: format!("{name} {message}"),
+            field: name,
+        });
+    }
+
+    fn has_fault(&self, field: &str) -> bool {
+        let name = self.name(field);
+        self.errors.iter().any(|error| error.field == name)
+    }
+
+    /// Text, or `None` when absent or null.
+    pub fn text(&mut self, field: &str) -> Option<&'a str> {
+        match self.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.as_str()),
+            Some(_) => {
+                self.fault(field, "must be text");
+                None
+            }
+        }
+    }
+
+    /// `true` or `false`, or `None` when absent or null.
+    pub fn flag(&mut self, field: &str) -> Option<bool> {
+        match self.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(flag)) => Some(*flag),
+            Some(_) => {
+                self.fault(field, "must be true or false");
+                None
+            }
+        }
+    }
+
+    /// A reader for a nested object; an absent one reads as empty, so its own fields are
+    /// reported missing by name.
+    pub fn object(&mut self, field: &str) -> FormReader<'a> {
+        static EMPTY: Value = Value::Null;
+        let body = match self.get(field) {
+            Some(object @ Value::Object(_)) => object,
+            None | Some(Value::Null) => &EMPTY,
+            Some(_) => {
+                self.fault(field, "must be an object");
+                &EMPTY
+            }
+        };
+        FormReader {
+            body,
+            prefix: format!("{}{field}.", self.prefix),
+            fields: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Adds the domain's verdicts on fields, unless the field's type was already at fault.
+    pub fn add_rule_faults(&mut self, faults: &FieldErrors) {
+        for (field, error) in faults {
+            if !self.has_fault(field) {
+                self.fault(field, error);
+            }
+        }
+    }
+
+    /// Takes in the faults of a nested reader.
+    pub fn absorb(&mut self, nested: FormReader<'_>) {
+        self.fields.extend(nested.fields);
+        self.errors.extend(nested.errors);
+    }
+
+    /// Everything read so far, or a 422 naming every fault in form order.
+    pub fn finish<T>(mut self, what: &str, value: Option<T>) -> Result<T, ApiError> {
+        let fields = &self.fields;
+        self.errors.sort_by_key(|error| {
+            fields
+                .iter()
+                .position(|field| *field == error.field)
+                .unwrap_or(usize::MAX)
+        });
+        match value {
+            Some(value) if self.errors.is_empty() => Ok(value),
+            _ => Err(ApiError::Unprocessable {
+                detail: format!(
+                    "the {what} was not accepted: {}",
+                    self.errors
+                        .iter()
+                        .map(|error| error.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                errors: self.errors,
+            }),
+        }
+    }
+}
+
+/// Reads a signer's fields (SPEC §2.1) from `form`; `None` if any is at fault.
+pub fn read_signer(
+    form: &mut FormReader<'_>,
+    is_known_country: impl Fn(&str) -> bool,
+) -> Option<SignerDetails> {
+    let signer = SignerForm {
+        name: form.text("name"),
+        email: form.text("email"),
+        postcode: form.text("postcode"),
+        location_code: form.text("location_code"),
+        uk_citizenship: form.flag("uk_citizenship"),
+        notify_by_email: form.flag("notify_by_email"),
+    };
+    SignerDetails::parse(&signer, is_known_country)
+        .map_err(|faults| form.add_rule_faults(&faults))
+        .ok()
+}
