@@ -21,8 +21,9 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::TokenKeys;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{AuthConfig, Config};
 use crate::error::{problem_response, FieldError};
 use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub signing_policy: SigningPolicyCache,
     /// The moderation threshold and the most supporters a petition may have.
     pub thresholds: Thresholds,
+    /// Signs and checks staff and integration tokens.
+    pub tokens: TokenKeys,
     pub trusted_proxies: Arc<[IpNet]>,
     /// `count.json` and the signing check read a petition's count row through this.
     pub counts: Arc<FreshCache<i64, Option<CountRow>>>,
@@ -68,8 +71,22 @@ impl AppState {
         public_url: PublicUrl,
         clock: Clock,
         trusted_proxies: &[IpNet],
+        auth: &AuthConfig,
     ) -> Result<Self, persistence::PersistenceError> {
         let countries = db.run_blocking(persistence::reference::country_codes)?;
+        let secret = match &auth.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => db.run_blocking(|conn| {
+                let make = || crate::signing::new_token().unwrap_or_default();
+                persistence::staff::service_secret(conn, "jwt-signing-key", make, clock.now())
+            })?,
+        };
+        let tokens = TokenKeys::new(
+            secret.as_bytes(),
+            &public_url.join(""),
+            chrono::Duration::from_std(auth.staff_token_lifetime)
+                .unwrap_or(chrono::Duration::minutes(30)),
+        );
         let thresholds = Thresholds::default();
         let signing_policy = SigningPolicyCache::default();
         Ok(Self {
@@ -77,6 +94,7 @@ impl AppState {
             signing_policy,
             confirmations: confirming_queue(db.clone(), clock, thresholds),
             thresholds,
+            tokens,
             db,
             public_url,
             clock,
@@ -127,8 +145,8 @@ pub fn build_app(
             Cors::default()
                 .allow_any_origin()
                 .send_wildcard()
-                .allowed_methods(["GET", "HEAD", "POST"])
-                .allowed_headers([header::CONTENT_TYPE])
+                .allowed_methods(["GET", "HEAD", "POST", "PUT", "DELETE"])
+                .allowed_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
                 .max_age(86_400),
         )
         .wrap(TracingLogger::default())
@@ -167,12 +185,14 @@ impl Application {
         let db = startup::prepare_database(&config).await?;
         let public_url = PublicUrl::new(config.public_url.clone());
         let state = {
-            let (db, public_url, proxies) = (
+            let (db, public_url, proxies, auth) = (
                 db.clone(),
                 public_url.clone(),
                 config.trusted_proxies.clone(),
+                config.auth.clone(),
             );
-            web::block(move || AppState::load(db, public_url, Clock::System, &proxies)).await??
+            web::block(move || AppState::load(db, public_url, Clock::System, &proxies, &auth))
+                .await??
         };
         let mailer = Mailer::new(
             config.smtp_url.as_deref(),

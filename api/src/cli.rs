@@ -59,6 +59,54 @@ pub enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a member of staff. The password is read from standard input (one line, at least
+    /// 12 characters), so it stays out of the shell history.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["reviewer", "moderator", "sysadmin"])]
+        role: String,
+    },
+}
+
+/// Adds a member of staff with the password on the first line of `password_input`.
+pub fn add_staff(
+    config: &Config,
+    email: &str,
+    role: &str,
+    password_input: impl std::io::BufRead,
+) -> anyhow::Result<i64> {
+    let email = domain::Email::parse(email)
+        .map_err(|error| anyhow::anyhow!("--email {error}"))?
+        .as_str()
+        .to_lowercase();
+    let role = domain::access::StaffRole::parse(role)
+        .ok_or_else(|| anyhow::anyhow!("--role must be reviewer, moderator or sysadmin"))?;
+    let password = password_input
+        .lines()
+        .next()
+        .transpose()?
+        .unwrap_or_default();
+    domain::access::check_new_password(&password)
+        .map_err(|error| anyhow::anyhow!("the password {error}"))?;
+    let hash = crate::auth::hash_password(&password).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let db = crate::startup::migrate(config)?;
+    let id = db
+        .run_blocking(|conn| {
+            persistence::staff::add_staff(conn, &email, role.as_str(), &hash, chrono::Utc::now())
+        })
+        .map_err(|error| anyhow::anyhow!("{}", error_chain(&error)))?;
+    println!("added {email} as {role} (staff:{id})");
+    Ok(id)
 }
 
 /// Loads a postcode directory.

@@ -44,7 +44,30 @@ pub struct Config {
     /// `RECONCILE_INTERVAL_MINUTES`: how often every count is recomputed from the signatures
     /// and drift repaired (default 60).
     pub reconcile_interval: Duration,
+    pub auth: AuthConfig,
 }
+
+/// How staff and integration tokens are signed.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `JWT_SECRET`: the HS256 key, at least 32 characters. Unset: a random key is made
+    /// once and kept in the database, so every process shares it.
+    pub jwt_secret: Option<String>,
+    /// `STAFF_TOKEN_MINUTES`: how long a staff sign-in lasts (default 30).
+    pub staff_token_lifetime: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            staff_token_lifetime: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// The shortest `JWT_SECRET` accepted: 256 bits of ASCII, as HS256 wants.
+const MIN_JWT_SECRET_CHARS: usize = 32;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("{variable}: {problem}")]
@@ -168,6 +191,24 @@ impl Config {
             return Err(invalid("RECONCILE_INTERVAL_MINUTES", "must be at least 1"));
         }
 
+        let jwt_secret = read("JWT_SECRET");
+        if jwt_secret
+            .as_ref()
+            .is_some_and(|secret| secret.chars().count() < MIN_JWT_SECRET_CHARS)
+        {
+            return Err(invalid(
+                "JWT_SECRET",
+                &format!("must be at least {MIN_JWT_SECRET_CHARS} characters"),
+            ));
+        }
+        let staff_minutes = parse_number(read("STAFF_TOKEN_MINUTES"), "STAFF_TOKEN_MINUTES", 30)?;
+        if !(1..=24 * 60).contains(&staff_minutes) {
+            return Err(invalid(
+                "STAFF_TOKEN_MINUTES",
+                "must be between 1 and 1440 (a day)",
+            ));
+        }
+
         Ok(Self {
             database_url,
             database_max_connections,
@@ -182,6 +223,10 @@ impl Config {
             mail_from,
             trusted_proxies,
             reconcile_interval: Duration::from_secs(u64::from(reconcile_minutes) * 60),
+            auth: AuthConfig {
+                jwt_secret,
+                staff_token_lifetime: Duration::from_secs(u64::from(staff_minutes) * 60),
+            },
         })
     }
 }

@@ -21,6 +21,15 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// 401: no usable credentials: no token, a bad or expired one, or a failed sign-in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 429: too many attempts; try again after the given number of seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: i64 },
     /// 409: the request is fine, but the petition is not in a state to take it.
     #[error("{0}")]
     Conflict(String),
@@ -80,6 +89,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
@@ -112,7 +124,23 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
-        problem_response(status, self.to_string(), errors)
+        let mut response = problem_response(status, self.to_string(), errors);
+        let extra = match self {
+            ApiError::Unauthorized(_) => Some(("www-authenticate", "Bearer".to_owned())),
+            ApiError::TooManyRequests { retry_after, .. } => {
+                Some(("retry-after", (*retry_after).max(1).to_string()))
+            }
+            _ => None,
+        };
+        if let Some((name, value)) = extra {
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(
+                    actix_web::http::header::HeaderName::from_static(name),
+                    value,
+                );
+            }
+        }
+        response
     }
 }
 

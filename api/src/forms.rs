@@ -36,7 +36,8 @@ impl<'a> FormReader<'a> {
         self.body.get(field)
     }
 
-    fn fault(&mut self, field: &str, message: impl std::fmt::Display) {
+    /// Notes that `field` breaks a rule; `message` completes a sentence that begins with it.
+    pub fn fault(&mut self, field: &str, message: impl std::fmt::Display) {
         let name = self.name(field);
         self.errors.push(FieldError {
             message: format!("{name} {message}"),
@@ -44,9 +45,14 @@ impl<'a> FormReader<'a> {
         });
     }
 
-    fn has_fault(&self, field: &str) -> bool {
+    pub fn has_fault(&self, field: &str) -> bool {
         let name = self.name(field);
         self.errors.iter().any(|error| error.field == name)
+    }
+
+    /// The raw value of a field the caller reads itself, `None` when absent or null.
+    pub fn value(&mut self, field: &str) -> Option<&'a Value> {
+        self.get(field).filter(|value| !value.is_null())
     }
 
     /// Text, or `None` when absent or null.

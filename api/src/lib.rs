@@ -2,6 +2,7 @@
 //! its OpenAPI description, and the `petitions` command line.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;

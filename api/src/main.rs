@@ -1,7 +1,7 @@
 //! The `petitions` binary.
 
 use api::app::Application;
-use api::cli::{Cli, Command};
+use api::cli::{Cli, Command, StaffCommand};
 use api::config::Config;
 use clap::Parser;
 use domain::screening::ListKind;
@@ -32,6 +32,9 @@ fn main() -> anyhow::Result<()> {
             pattern,
             note,
         } => api::cli::add_list_entry(&config, ListKind::Allow, &kind, &pattern, note.as_deref()),
+        Command::Staff {
+            command: StaffCommand::Add { email, role },
+        } => api::cli::add_staff(&config, &email, &role, std::io::stdin().lock()).map(|_| ()),
         Command::Openapi => {
             print!("{}", api::openapi::yaml().map_err(anyhow::Error::msg)?);
             Ok(())

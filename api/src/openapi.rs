@@ -1,8 +1,11 @@
 //! The OpenAPI description, generated from the registered routes themselves.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
+
+use crate::auth::{INTEGRATION_TOKEN, STAFF_TOKEN};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,9 +22,36 @@ use utoipa_actix_web::AppExt;
         (name = "archived", description = "Petitions of past parliaments"),
         (name = "reference", description = "Constituencies, parliaments and topics"),
         (name = "health", description = "Probes for orchestrators"),
-    )
+        (name = "admin", description = "Staff and integrations: each route states the role or scope it needs"),
+    ),
+    modifiers(&SecuritySchemes),
 )]
 pub struct ApiDoc;
+
+/// The two kinds of bearer token the staff routes accept.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            let mut scheme = HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build();
+            scheme.description = Some(description.to_owned());
+            SecurityScheme::Http(scheme)
+        };
+        components.add_security_scheme(
+            STAFF_TOKEN,
+            bearer("From POST /admin/login; valid 30 minutes by default. The scope names the least role needed."),
+        );
+        components.add_security_scheme(
+            INTEGRATION_TOKEN,
+            bearer("Issued to a system by a sysadmin; the scope names what it may do."),
+        );
+    }
+}
 
 /// The full description, as served at `/openapi.json` and checked in as `openapi.yaml`.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -1,6 +1,7 @@
 //! The rules of a parliamentary petition, with no I/O and no clock: time always comes in
 //! as an argument, so every rule here can be tested exhaustively.
 
+pub mod access;
 pub mod client_ip;
 pub mod counting;
 pub mod deadline;

@@ -98,6 +98,8 @@ macro_rules! string_enum {
     };
 }
 
+pub(crate) use string_enum;
+
 string_enum!(
     /// The moderation state of a petition (`state` in the public JSON).
     PetitionState {

@@ -9,6 +9,8 @@ pub enum ValidationError {
     Blank,
     #[error("must be {max} characters or fewer (it is {actual})")]
     TooLong { max: usize, actual: usize },
+    #[error("must be at least {min} characters (it is {actual})")]
+    TooShort { min: usize, actual: usize },
     #[error("must not contain control characters")]
     ControlCharacter,
     #[error("must not start with =, +, - or @")]

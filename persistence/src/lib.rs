@@ -10,6 +10,7 @@ pub mod postcodes;
 pub mod reference;
 mod schema;
 pub mod signatures;
+pub mod staff;
 pub mod statistics;
 
 pub use database::{write_transaction, Backend, Database, DbConnection};

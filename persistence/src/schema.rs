@@ -270,6 +270,10 @@ diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
 diesel::joinable!(petition_constituency_signatures -> petitions (petition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    staff_accounts,
+    integration_tokens,
+    revoked_tokens,
+    service_secrets,
     postcodes,
     postcode_sectors,
     signatures,
@@ -293,3 +297,43 @@ diesel::allow_tables_to_appear_in_same_query!(
     petition_constituency_signatures,
     petition_region_signatures,
 );
+
+diesel::table! {
+    staff_accounts (id) {
+        id -> BigInt,
+        email -> Text,
+        role -> Text,
+        password_hash -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    integration_tokens (id) {
+        id -> Text,
+        name -> Text,
+        scopes -> Text,
+        issued_by -> BigInt,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_secrets (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -8,4 +8,5 @@ mod migrations;
 mod openapi;
 mod public_reads;
 mod signing;
+mod staff;
 mod statistics;

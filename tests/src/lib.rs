@@ -174,6 +174,7 @@ impl TestApp {
             PublicUrl::new(PUBLIC_URL),
             clock,
             &self.trusted_proxies,
+            &api::config::AuthConfig::default(),
         )
         .expect("the app state loads")
     }
@@ -311,6 +312,51 @@ impl TestApp {
         self.db
             .run_blocking(persistence::signatures::outbox_status)
             .expect("the outbox reads")
+    }
+
+    /// Any request, with `headers` and an optional JSON body.
+    pub async fn request(
+        &self,
+        method: actix_web::http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = test::TestRequest::default()
+            .method(method)
+            .uri(path)
+            .peer_addr("192.0.2.1:40000".parse().expect("an address"));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        self.send(request).await
+    }
+
+    /// Adds a member of staff through the `petitions staff add` command's code.
+    pub fn add_staff(&self, email: &str, role: &str, password: &str) -> i64 {
+        let url = self.database.url.clone();
+        let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
+            .expect("the configuration is valid");
+        api::cli::add_staff(&config, email, role, format!("{password}\n").as_bytes())
+            .expect("the staff account is added")
+    }
+
+    /// Signs in and returns the token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/admin/login",
+                &serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.json()["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
     }
 
     /// POSTs with no body.

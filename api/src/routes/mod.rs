@@ -1,5 +1,6 @@
 //! The HTTP routes, registered through utoipa so the OpenAPI document comes from the same calls.
 
+mod admin;
 mod archived;
 mod creation;
 mod health;
@@ -42,7 +43,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(reference::parliaments)
         .service(reference::topics)
         .service(health::live)
-        .service(health::ready);
+        .service(health::ready)
+        .configure(admin::configure);
 }
 
 /// A public read a CDN may keep for `max_age` seconds, and serve stale while it refreshes.

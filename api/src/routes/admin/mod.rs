@@ -1,0 +1,42 @@
+//! The staff and integration API under `/admin`. Every route but sign-in is registered
+//! through [`staff_route`], which enforces and documents who may use it.
+
+mod integrations;
+mod session;
+
+use actix_web::http::Method;
+use domain::access::{Access, StaffRole};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::staff_route;
+
+pub fn configure(config: &mut ServiceConfig) {
+    use StaffRole::{Reviewer, Sysadmin};
+    config.service(session::login);
+    let any_staff = Access::staff(Reviewer);
+    let sysadmin = Access::staff(Sysadmin);
+    staff_route(
+        config,
+        any_staff,
+        Method::POST,
+        "/admin/logout",
+        session::logout,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/me",
+        session::who_am_i,
+    );
+    let tokens = "/admin/integration-tokens";
+    staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);
+    staff_route(config, sysadmin, Method::GET, tokens, integrations::list);
+    staff_route(
+        config,
+        sysadmin,
+        Method::DELETE,
+        "/admin/integration-tokens/{token_id}",
+        integrations::revoke,
+    );
+}

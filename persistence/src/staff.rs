@@ -1,0 +1,207 @@
+//! Staff accounts, integration tokens, revoked tokens and the service's own secrets.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::database::on_each_backend;
+use crate::schema::{integration_tokens, revoked_tokens, service_secrets, staff_accounts};
+use crate::{DbConnection, PersistenceError};
+
+/// A member of staff, as sign-in sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+}
+
+/// Adds a member of staff; an email already in use is refused, naming it.
+pub fn add_staff(
+    conn: &mut DbConnection,
+    email: &str,
+    role: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    let taken: i64 = staff_accounts::table
+        .filter(staff_accounts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(PersistenceError::InvalidInput(format!(
+            "there is already a staff account for {email}"
+        )));
+    }
+    let stamp = now.naive_utc();
+    Ok(on_each_backend!(conn, |c| diesel::insert_into(
+        staff_accounts::table
+    )
+    .values((
+        staff_accounts::email.eq(email),
+        staff_accounts::role.eq(role),
+        staff_accounts::password_hash.eq(password_hash),
+        staff_accounts::created_at.eq(stamp),
+        staff_accounts::updated_at.eq(stamp),
+    ))
+    .returning(staff_accounts::id)
+    .get_result(c)?))
+}
+
+pub fn find_staff_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> Result<Option<StaffAccount>, PersistenceError> {
+    Ok(staff_accounts::table
+        .filter(staff_accounts::email.eq(email))
+        .select((
+            staff_accounts::id,
+            staff_accounts::email,
+            staff_accounts::role,
+            staff_accounts::password_hash,
+            staff_accounts::failed_logins,
+            staff_accounts::locked_until,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// The current role of a member of staff, `None` if the account is gone.
+pub fn staff_role(conn: &mut DbConnection, id: i64) -> Result<Option<String>, PersistenceError> {
+    Ok(staff_accounts::table
+        .find(id)
+        .select(staff_accounts::role)
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a sign-in attempt's result: the failures so far and any lock.
+pub fn record_login(
+    conn: &mut DbConnection,
+    id: i64,
+    failed_logins: i32,
+    locked_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(staff_accounts::table.find(id))
+        .set((
+            staff_accounts::failed_logins.eq(failed_logins),
+            staff_accounts::locked_until.eq(locked_until.map(|at| at.naive_utc())),
+            staff_accounts::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Signs a token out: it is refused from now until it would have expired.
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    jti: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    on_each_backend!(conn, |c| diesel::insert_into(revoked_tokens::table)
+        .values((
+            revoked_tokens::jti.eq(jti),
+            revoked_tokens::expires_at.eq(expires_at.naive_utc()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)?);
+    Ok(())
+}
+
+/// Whether a staff token was signed out.
+pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, PersistenceError> {
+    let found: i64 = revoked_tokens::table
+        .filter(revoked_tokens::jti.eq(jti))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// An integration token as issued (the token itself is shown once, when issued).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct IntegrationToken {
+    pub id: String,
+    pub name: String,
+    /// Space-separated, as in OAuth.
+    pub scopes: String,
+    pub issued_by: i64,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn add_integration_token(
+    conn: &mut DbConnection,
+    token: &IntegrationToken,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(integration_tokens::table)
+        .values((
+            integration_tokens::id.eq(&token.id),
+            integration_tokens::name.eq(&token.name),
+            integration_tokens::scopes.eq(&token.scopes),
+            integration_tokens::issued_by.eq(token.issued_by),
+            integration_tokens::issued_at.eq(token.issued_at),
+            integration_tokens::expires_at.eq(token.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_integration_token(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Option<IntegrationToken>, PersistenceError> {
+    Ok(integration_tokens::table.find(id).first(conn).optional()?)
+}
+
+/// Newest first.
+pub fn list_integration_tokens(
+    conn: &mut DbConnection,
+) -> Result<Vec<IntegrationToken>, PersistenceError> {
+    Ok(integration_tokens::table
+        .order((integration_tokens::issued_at.desc(), integration_tokens::id))
+        .load(conn)?)
+}
+
+/// Revokes an integration token; `false` if there is no such token.
+pub fn revoke_integration_token(
+    conn: &mut DbConnection,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let Some(token) = find_integration_token(conn, id)? else {
+        return Ok(false);
+    };
+    if token.revoked_at.is_none() {
+        diesel::update(integration_tokens::table.find(id))
+            .set(integration_tokens::revoked_at.eq(now.naive_utc()))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// The secret called `name`, made by `make` the first time any process asks. Two processes
+/// asking at once agree: the first write wins and both read it back.
+pub fn service_secret(
+    conn: &mut DbConnection,
+    name: &str,
+    make: impl FnOnce() -> String,
+    now: DateTime<Utc>,
+) -> Result<String, PersistenceError> {
+    let secret = make();
+    on_each_backend!(conn, |c| diesel::insert_into(service_secrets::table)
+        .values((
+            service_secrets::name.eq(name),
+            service_secrets::secret.eq(&secret),
+            service_secrets::created_at.eq(now.naive_utc()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)?);
+    Ok(service_secrets::table
+        .find(name)
+        .select(service_secrets::secret)
+        .first(conn)?)
+}
