@@ -1,6 +1,8 @@
 //! Creating a petition and gathering its supporters, through the API alone, with every email
 //! read back from a real SMTP conversation.
 
+use domain::Thresholds;
+use persistence::signatures::{confirm_all, ConfirmOutcome, ConfirmRequest};
 use serde_json::{json, Value};
 use tests::{SmtpServer, TestApp};
 
@@ -319,4 +321,56 @@ async fn creating_too_fast_from_one_address_is_shadow_banned() {
     assert_eq!(state_of(&app, first), "validated");
     assert_eq!(state_of(&app, second), "pending");
     assert_eq!(state_of(&app, elsewhere), "validated");
+}
+
+/// The same supporter's link followed twice in one group (a mail scanner and the supporter)
+/// validates them once and tells the creator once.
+#[actix_web::test]
+async fn a_supporter_confirming_twice_at_once_is_reported_once() {
+    let app = TestApp::new();
+    let smtp = SmtpServer::start();
+    create(
+        &app,
+        &petition("Fund libraries", "c@example.com"),
+        "192.0.2.1",
+    )
+    .await;
+    let mail = newest_mail(&app, &smtp, "c@example.com");
+    app.get(&mail.link_containing("/verify").unwrap()).await;
+    let sponsor_link = mail.link_containing("/sponsors").unwrap();
+    let response = app
+        .post_json_from(
+            &sponsor_link,
+            &person("Supporter", "s@example.com"),
+            "198.51.100.1",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status, 202);
+    let verify = newest_mail(&app, &smtp, "s@example.com")
+        .link_containing("/verify")
+        .unwrap();
+    // /signatures/ID/verify?token=TOKEN
+    let (path, token) = verify.split_once("?token=").unwrap();
+    let signature_id: i64 = path.split('/').nth(2).unwrap().parse().unwrap();
+    let request = ConfirmRequest {
+        signature_id,
+        token: token.to_owned(),
+    };
+    let outcomes = app
+        .db
+        .run_blocking(|conn| {
+            confirm_all(
+                conn,
+                &[request.clone(), request.clone()],
+                &Thresholds::default(),
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    assert!(matches!(outcomes[1], ConfirmOutcome::Confirmed(_)));
+    assert_eq!(
+        app.number("SELECT COUNT(*) FROM email_outbox WHERE kind = 'sponsor_supported'"),
+        1
+    );
 }

@@ -12,7 +12,7 @@ use domain::state::{
 use domain::Thresholds;
 
 use super::outbox::{queue_emails, EmailKind, QueuedEmail};
-use crate::database::{lock_key, lock_keys, write_transaction};
+use crate::database::{lock_key, lock_keys, on_each_backend, write_transaction};
 use crate::petitions::confirmed_sponsors;
 use crate::schema::{constituencies, petitions, signatures};
 use crate::{DbConnection, PersistenceError};
@@ -139,19 +139,22 @@ pub fn confirm_all(
             })
             .collect();
         if !to_validate.is_empty() {
-            // Only pending rows change, so two confirmations racing count a signature once.
-            diesel::update(
+            // Only pending rows change, so two confirmations racing count a signature once,
+            // and only the one that changed it moves its petition on.
+            let stamp = now.naive_utc();
+            let validated_now: Vec<i64> = on_each_backend!(conn, |c| diesel::update(
                 signatures::table
                     .filter(signatures::id.eq_any(&to_validate))
                     .filter(signatures::state.eq(SignatureState::Pending.as_str())),
             )
             .set((
                 signatures::state.eq(SignatureState::Validated.as_str()),
-                signatures::validated_at.eq(now.naive_utc()),
-                signatures::updated_at.eq(now.naive_utc()),
+                signatures::validated_at.eq(stamp),
+                signatures::updated_at.eq(stamp),
             ))
-            .execute(conn)?;
-            let validated: Vec<&Confirmable> = to_validate
+            .returning(signatures::id)
+            .get_results(c)?);
+            let validated: Vec<&Confirmable> = validated_now
                 .iter()
                 .filter_map(|id| found.get(id))
                 .filter(|found| found.creator || found.sponsor)
