@@ -2,6 +2,7 @@
 //! PostgreSQL (production), with migrations embedded per backend. Every function that touches
 //! the database is blocking; [`Database::run`] moves it off the async runtime.
 
+pub mod audit;
 mod database;
 mod error;
 pub mod migrations;

@@ -270,6 +270,7 @@ diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
 diesel::joinable!(petition_constituency_signatures -> petitions (petition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     staff_accounts,
     integration_tokens,
     revoked_tokens,
@@ -334,6 +335,19 @@ diesel::table! {
     service_secrets (name) {
         name -> Text,
         secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor -> Text,
+        action -> Text,
+        petition_id -> Nullable<BigInt>,
+        subject -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::database::on_each_backend;
+use crate::audit::{self, NewAuditEntry};
+use crate::database::{on_each_backend, write_transaction};
 use crate::schema::{integration_tokens, revoked_tokens, service_secrets, staff_accounts};
 use crate::{DbConnection, PersistenceError};
 
@@ -133,7 +134,20 @@ pub struct IntegrationToken {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+/// Stores a newly issued token, with its audit entry, in one transaction.
 pub fn add_integration_token(
+    conn: &mut DbConnection,
+    token: &IntegrationToken,
+    audit_entry: &NewAuditEntry<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    write_transaction(conn, |conn| {
+        insert_integration_token(conn, token)?;
+        audit::record(conn, audit_entry, now)
+    })
+}
+
+fn insert_integration_token(
     conn: &mut DbConnection,
     token: &IntegrationToken,
 ) -> Result<(), PersistenceError> {
@@ -166,21 +180,26 @@ pub fn list_integration_tokens(
         .load(conn)?)
 }
 
-/// Revokes an integration token; `false` if there is no such token.
+/// Revokes an integration token, recording `audit_entry` if this changed anything; `false`
+/// if there is no such token.
 pub fn revoke_integration_token(
     conn: &mut DbConnection,
     id: &str,
+    audit_entry: &NewAuditEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
-    let Some(token) = find_integration_token(conn, id)? else {
-        return Ok(false);
-    };
-    if token.revoked_at.is_none() {
-        diesel::update(integration_tokens::table.find(id))
-            .set(integration_tokens::revoked_at.eq(now.naive_utc()))
-            .execute(conn)?;
-    }
-    Ok(true)
+    write_transaction(conn, |conn| {
+        let Some(token) = find_integration_token(conn, id)? else {
+            return Ok(false);
+        };
+        if token.revoked_at.is_none() {
+            diesel::update(integration_tokens::table.find(id))
+                .set(integration_tokens::revoked_at.eq(now.naive_utc()))
+                .execute(conn)?;
+            audit::record(conn, audit_entry, now)?;
+        }
+        Ok(true)
+    })
 }
 
 /// The secret called `name`, made by `make` the first time any process asks. Two processes

@@ -198,6 +198,23 @@ async fn integration_tokens_do_exactly_their_scope_until_revoked() {
         )
         .await;
     assert_eq!(unknown.status, 404);
+
+    // Both actions are in the audit log, newest first, with who did them and to what.
+    let log = get_as(&app, "/admin/audit-log?count=1", &root).await;
+    assert_eq!(log.status, 200, "{}", log.text());
+    let log = log.json();
+    assert_eq!(log["data"][0]["action"], "integration_token.revoke");
+    assert_eq!(log["data"][0]["subject"], id.as_str());
+    assert!(log["data"][0]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("staff:"));
+    let next = log["next"].as_str().unwrap().replace(PUBLIC_URL, "");
+    let older = get_as(&app, &next, &root).await.json();
+    assert_eq!(older["data"][0]["action"], "integration_token.issue");
+    assert_eq!(older["data"][0]["after"]["name"], "Cabinet Office");
+    let bad_count = get_as(&app, "/admin/audit-log?count=0", &root).await;
+    assert_eq!(bad_count.status, 400);
 }
 
 /// base64url without padding, as JWTs are written.

@@ -4,6 +4,7 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use domain::access::{IntegrationScope, Principal};
+use persistence::audit::NewAuditEntry;
 use persistence::staff::{self, IntegrationToken};
 use serde::Serialize;
 use serde_json::Value;
@@ -83,7 +84,8 @@ pub async fn issue(
     auth: web::ReqData<Authenticated>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let Principal::Staff { id: issued_by, .. } = auth.into_inner().principal else {
+    let principal = auth.into_inner().principal;
+    let Principal::Staff { id: issued_by, .. } = principal else {
         return Err(ApiError::Forbidden("only staff issue tokens".to_owned()));
     };
     let (name, scopes, days) = read_form(&body)?;
@@ -107,9 +109,21 @@ pub async fn issue(
         revoked_at: None,
     };
     let info = IntegrationTokenInfo::from(stored.clone());
+    let after = serde_json::to_string(&info).map_err(|error| ApiError::Internal(error.into()))?;
     state
         .db
-        .run(move |conn| staff::add_integration_token(conn, &stored))
+        .run(move |conn| {
+            let actor = principal.actor();
+            let entry = NewAuditEntry {
+                actor: &actor,
+                action: "integration_token.issue",
+                petition_id: None,
+                subject: Some(&stored.id),
+                before: None,
+                after: Some(after),
+            };
+            staff::add_integration_token(conn, &stored, &entry, now)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
@@ -183,13 +197,25 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 #[delete("")]
 pub async fn revoke(
     state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
     token_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let id = token_id.into_inner();
+    let actor = auth.into_inner().principal.actor();
     let found = state
         .db
-        .run(move |conn| staff::revoke_integration_token(conn, &id, now))
+        .run(move |conn| {
+            let entry = NewAuditEntry {
+                actor: &actor,
+                action: "integration_token.revoke",
+                petition_id: None,
+                subject: Some(&id),
+                before: Some(r#"{"revoked_at":null}"#.to_owned()),
+                after: Some(format!(r#"{{"revoked_at":"{}"}}"#, now.to_rfc3339())),
+            };
+            staff::revoke_integration_token(conn, &id, &entry, now)
+        })
         .await?;
     if !found {
         return Err(ApiError::not_found(

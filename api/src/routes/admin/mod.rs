@@ -1,6 +1,7 @@
 //! The staff and integration API under `/admin`. Every route but sign-in is registered
 //! through [`staff_route`], which enforces and documents who may use it.
 
+mod audit;
 mod integrations;
 mod session;
 
@@ -32,6 +33,13 @@ pub fn configure(config: &mut ServiceConfig) {
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);
     staff_route(config, sysadmin, Method::GET, tokens, integrations::list);
+    staff_route(
+        config,
+        sysadmin,
+        Method::GET,
+        "/admin/audit-log",
+        audit::audit_log,
+    );
     staff_route(
         config,
         sysadmin,
