@@ -72,14 +72,11 @@ impl AppState {
         clock: Clock,
         trusted_proxies: &[IpNet],
         auth: &AuthConfig,
-    ) -> Result<Self, persistence::PersistenceError> {
+    ) -> anyhow::Result<Self> {
         let countries = db.run_blocking(persistence::reference::country_codes)?;
         let secret = match &auth.jwt_secret {
             Some(secret) => secret.clone(),
-            None => db.run_blocking(|conn| {
-                let make = || crate::signing::new_token().unwrap_or_default();
-                persistence::staff::service_secret(conn, "jwt-signing-key", make, clock.now())
-            })?,
+            None => signing_key_kept_in(&db, clock)?,
         };
         let tokens = TokenKeys::new(
             secret.as_bytes(),
@@ -104,6 +101,19 @@ impl AppState {
             pages: Arc::new(FreshCache::new(READ_FRESH_FOR)),
         })
     }
+}
+
+/// The key tokens are signed with when `JWT_SECRET` is not set: made by the first process to
+/// start and kept in the database, so every process shares it. Never a fixed default.
+fn signing_key_kept_in(db: &Database, clock: Clock) -> anyhow::Result<String> {
+    const NAME: &str = "jwt-signing-key";
+    if let Some(kept) = db.run_blocking(|conn| persistence::staff::service_secret(conn, NAME))? {
+        return Ok(kept);
+    }
+    let fresh = crate::signing::new_token()?;
+    Ok(db.run_blocking(|conn| {
+        persistence::staff::keep_service_secret(conn, NAME, &fresh, clock.now())
+    })?)
 }
 
 /// The whole application: routes, OpenAPI and docs, error handlers, middleware.
@@ -204,7 +214,7 @@ impl Application {
             mailer,
             mail_from: config.mail_from.clone(),
             public_url,
-            thresholds: Thresholds::default(),
+            thresholds: state.thresholds,
             reconcile_every: config.reconcile_interval,
         }
         .spawn();

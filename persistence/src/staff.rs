@@ -202,25 +202,33 @@ pub fn revoke_integration_token(
     })
 }
 
-/// The secret called `name`, made by `make` the first time any process asks. Two processes
-/// asking at once agree: the first write wins and both read it back.
+/// The stored secret called `name`, if any process has made it yet.
 pub fn service_secret(
     conn: &mut DbConnection,
     name: &str,
-    make: impl FnOnce() -> String,
+) -> Result<Option<String>, PersistenceError> {
+    Ok(service_secrets::table
+        .find(name)
+        .select(service_secrets::secret)
+        .first(conn)
+        .optional()?)
+}
+
+/// Keeps `fresh` as the secret called `name` unless a process already made one, and returns
+/// whichever is kept: two processes starting at once agree, as the first write wins.
+pub fn keep_service_secret(
+    conn: &mut DbConnection,
+    name: &str,
+    fresh: &str,
     now: DateTime<Utc>,
 ) -> Result<String, PersistenceError> {
-    let secret = make();
     on_each_backend!(conn, |c| diesel::insert_into(service_secrets::table)
         .values((
             service_secrets::name.eq(name),
-            service_secrets::secret.eq(&secret),
+            service_secrets::secret.eq(fresh),
             service_secrets::created_at.eq(now.naive_utc()),
         ))
         .on_conflict_do_nothing()
         .execute(c)?);
-    Ok(service_secrets::table
-        .find(name)
-        .select(service_secrets::secret)
-        .first(conn)?)
+    service_secret(conn, name)?.ok_or(PersistenceError::Query(diesel::result::Error::NotFound))
 }

@@ -282,14 +282,14 @@ async fn every_staff_route_refuses_every_bad_token_and_admits_its_role() {
             (*role, app.add_staff(&email, role.as_str(), PASSWORD))
         })
         .collect();
+    let sysadmin_id = ids[2].1;
+    // Signing in starts the service, which makes its signing key.
+    let sysadmin_token = app.sign_in("sysadmin@example.com", PASSWORD).await;
     let secret = app
         .db
-        .run_blocking(|conn| {
-            persistence::staff::service_secret(conn, "jwt-signing-key", String::new, Utc::now())
-        })
-        .unwrap();
-    let sysadmin_id = ids[2].1;
-    let sysadmin_token = app.sign_in("sysadmin@example.com", PASSWORD).await;
+        .run_blocking(|conn| persistence::staff::service_secret(conn, "jwt-signing-key"))
+        .unwrap()
+        .expect("the service made its signing key");
     let revoked = app.sign_in("sysadmin@example.com", PASSWORD).await;
     app.request(
         Method::POST,
