@@ -1,6 +1,8 @@
 //! Reading JSON forms leniently: a missing field, or one of the wrong type, is a field error
 //! (422) like any other, never a bare 400 that names nothing. Every fault is reported at once.
 
+use std::borrow::Cow;
+
 use domain::signer_details::FieldErrors;
 use domain::{SignerDetails, SignerForm};
 use serde_json::Value;
@@ -12,8 +14,9 @@ use crate::error::{ApiError, FieldError};
 pub struct FormReader<'a> {
     body: &'a Value,
     prefix: String,
-    /// Every field asked for, in the order asked: faults are reported in this order.
-    fields: Vec<String>,
+    /// Every field asked for, in the order asked: faults are reported in this order. Names
+    /// are only built for nested readers, so a signature's form allocates none.
+    fields: Vec<Cow<'static, str>>,
     errors: Vec<FieldError>,
 }
 
@@ -27,36 +30,40 @@ impl<'a> FormReader<'a> {
         }
     }
 
-    fn name(&self, field: &str) -> String {
-        format!("{}{field}", self.prefix)
+    fn name(&self, field: &'static str) -> Cow<'static, str> {
+        if self.prefix.is_empty() {
+            Cow::Borrowed(field)
+        } else {
+            Cow::Owned(format!("{}{field}", self.prefix))
+        }
     }
 
-    fn get(&mut self, field: &str) -> Option<&'a Value> {
+    fn get(&mut self, field: &'static str) -> Option<&'a Value> {
         self.fields.push(self.name(field));
         self.body.get(field)
     }
 
     /// Notes that `field` breaks a rule; `message` completes a sentence that begins with it.
-    pub fn fault(&mut self, field: &str, message: impl std::fmt::Display) {
-        let name = self.name(field);
+    pub fn fault(&mut self, field: &'static str, message: impl std::fmt::Display) {
+        let name = self.name(field).into_owned();
         self.errors.push(FieldError {
             message: format!("{name} {message}"),
             field: name,
         });
     }
 
-    pub fn has_fault(&self, field: &str) -> bool {
+    pub fn has_fault(&self, field: &'static str) -> bool {
         let name = self.name(field);
-        self.errors.iter().any(|error| error.field == name)
+        self.errors.iter().any(|error| error.field == *name)
     }
 
     /// The raw value of a field the caller reads itself, `None` when absent or null.
-    pub fn value(&mut self, field: &str) -> Option<&'a Value> {
+    pub fn value(&mut self, field: &'static str) -> Option<&'a Value> {
         self.get(field).filter(|value| !value.is_null())
     }
 
     /// Text, or `None` when absent or null.
-    pub fn text(&mut self, field: &str) -> Option<&'a str> {
+    pub fn text(&mut self, field: &'static str) -> Option<&'a str> {
         match self.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => Some(text.as_str()),
@@ -68,7 +75,7 @@ impl<'a> FormReader<'a> {
     }
 
     /// `true` or `false`, or `None` when absent or null.
-    pub fn flag(&mut self, field: &str) -> Option<bool> {
+    pub fn flag(&mut self, field: &'static str) -> Option<bool> {
         match self.get(field) {
             None | Some(Value::Null) => None,
             Some(Value::Bool(flag)) => Some(*flag),
@@ -81,7 +88,7 @@ impl<'a> FormReader<'a> {
 
     /// A reader for a nested object; an absent one reads as empty, so its own fields are
     /// reported missing by name.
-    pub fn object(&mut self, field: &str) -> FormReader<'a> {
+    pub fn object(&mut self, field: &'static str) -> FormReader<'a> {
         static EMPTY: Value = Value::Null;
         let body = match self.get(field) {
             Some(object @ Value::Object(_)) => object,
@@ -120,7 +127,7 @@ impl<'a> FormReader<'a> {
         self.errors.sort_by_key(|error| {
             fields
                 .iter()
-                .position(|field| *field == error.field)
+                .position(|field| **field == error.field)
                 .unwrap_or(usize::MAX)
         });
         match value {

@@ -72,6 +72,7 @@ impl Workers {
                     &this.mailer,
                     &this.public_url,
                     &this.mail_from,
+                    &this.thresholds,
                     Utc::now(),
                 )
             })

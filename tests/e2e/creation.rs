@@ -67,6 +67,20 @@ async fn support(app: &TestApp, smtp: &SmtpServer, link: &str, n: usize) -> u16 
     202
 }
 
+/// Creates "Fund libraries" for c@example.com and confirms it; returns its id and the
+/// supporter link from the creator's email.
+async fn create_confirmed(app: &TestApp, smtp: &SmtpServer) -> (i64, String) {
+    let id = create(
+        app,
+        &petition("Fund libraries", "c@example.com"),
+        "192.0.2.1",
+    )
+    .await;
+    let mail = newest_mail(app, smtp, "c@example.com");
+    app.get(&mail.link_containing("/verify").unwrap()).await;
+    (id, mail.link_containing("/sponsors").unwrap())
+}
+
 #[actix_web::test]
 async fn a_petition_is_created_confirmed_and_supported_into_the_moderation_queue() {
     let app = TestApp::new();
@@ -235,15 +249,7 @@ async fn similar_open_petitions_are_offered_to_the_creator() {
 async fn supporter_links_are_refused_clearly_when_they_can_not_be_used() {
     let app = TestApp::new();
     let smtp = SmtpServer::start();
-    let id = create(
-        &app,
-        &petition("Fund libraries", "c@example.com"),
-        "192.0.2.1",
-    )
-    .await;
-    let mail = newest_mail(&app, &smtp, "c@example.com");
-    app.get(&mail.link_containing("/verify").unwrap()).await;
-    let sponsor_link = mail.link_containing("/sponsors").unwrap();
+    let (id, sponsor_link) = create_confirmed(&app, &smtp).await;
 
     let wrong = app
         .post_json(
@@ -329,15 +335,7 @@ async fn creating_too_fast_from_one_address_is_shadow_banned() {
 async fn a_supporter_confirming_twice_at_once_is_reported_once() {
     let app = TestApp::new();
     let smtp = SmtpServer::start();
-    create(
-        &app,
-        &petition("Fund libraries", "c@example.com"),
-        "192.0.2.1",
-    )
-    .await;
-    let mail = newest_mail(&app, &smtp, "c@example.com");
-    app.get(&mail.link_containing("/verify").unwrap()).await;
-    let sponsor_link = mail.link_containing("/sponsors").unwrap();
+    let (_, sponsor_link) = create_confirmed(&app, &smtp).await;
     let response = app
         .post_json_from(
             &sponsor_link,

@@ -271,6 +271,7 @@ impl TestApp {
             &"Petitions <no-reply@petitions.test>"
                 .parse()
                 .expect("a mailbox"),
+            &domain::Thresholds::default(),
             self.clock.now(),
         )
         .expect("delivery works")

@@ -111,7 +111,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<Authenticat
         ApiError::Unauthorized("the token does not name a staff account or a system".into())
     })?;
     let principal = match subject {
-        Subject::Staff { id, .. } => {
+        Subject::Staff { id } => {
             let jti = claims.jti.clone();
             let (revoked, role) = state
                 .db

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::Thresholds;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{SmtpTransport, Transport};
@@ -106,6 +107,7 @@ pub fn deliver_due(
     mailer: &Mailer,
     links: &PublicUrl,
     from: &Mailbox,
+    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, PersistenceError> {
     let parallel = mailer.parallel_sends();
@@ -125,7 +127,7 @@ pub fn deliver_due(
                     emails
                         .iter()
                         .map(|email| {
-                            let outcome = render(email, links, from)
+                            let outcome = render(email, links, from, thresholds)
                                 .map_err(|error| SendError::Permanent(error.to_string()))
                                 .and_then(|message| mailer.send(email.id, &message));
                             (email.clone(), outcome)

@@ -43,6 +43,7 @@ pub fn render(
     email: &OutgoingEmail,
     links: &PublicUrl,
     from: &Mailbox,
+    thresholds: &Thresholds,
 ) -> Result<Message, RenderError> {
     let signature = &email.signature;
     let kind = email.kind.ok_or(RenderError::UnknownKind)?;
@@ -99,7 +100,7 @@ pub fn render(
                 name = signature.name,
                 action = signature.petition_action,
                 verify = verify_link(links, signature.signature_id, &signature.confirmation_token),
-                needed = Thresholds::default().moderation,
+                needed = thresholds.moderation,
                 support = sponsor_link(
                     links,
                     signature.petition_id,

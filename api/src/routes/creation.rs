@@ -5,13 +5,12 @@ use domain::secret::tokens_match;
 use domain::sponsorship::{may_sponsor, SponsorRefusal};
 use domain::{PetitionText, PetitionTextForm};
 use persistence::petitions::{create_petition, find_sponsorship, NewPetition};
-use persistence::signatures::NewSignature;
 use persistence::statistics::like_text;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::signatures::{Accepted, SignatureForm, TokenParam};
+use super::signatures::{submit_signature, Accepted, SignatureForm, TokenParam};
 use super::statistics::{ranked_items, RankedItem, RELATED_SIZE};
 use super::visibility::parse_id;
 use crate::app::AppState;
@@ -157,19 +156,5 @@ pub async fn sponsor(
         _ => ApiError::Conflict(refusal.to_string()),
     })?;
 
-    let mut form = FormReader::new(&body);
-    let signer = read_signer(&mut form, |code| state.countries.contains(code));
-    let signer = form.finish("signature", signer)?;
-    let supporter = NewSignature {
-        petition_id,
-        signer,
-        ip: client_address(&request, &state.trusted_proxies),
-        confirmation_token: new_token()?,
-        unsubscribe_token: new_token()?,
-        sponsor: true,
-    };
-    state.signatures.submit(supporter).await?;
-    Ok(HttpResponse::Accepted().json(Accepted {
-        message: super::signatures::CHECK_YOUR_EMAIL,
-    }))
+    submit_signature(&state, &request, &body, petition_id, true).await
 }

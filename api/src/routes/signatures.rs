@@ -45,7 +45,7 @@ pub struct Accepted {
     pub message: &'static str,
 }
 
-pub(super) const CHECK_YOUR_EMAIL: &str =
+const CHECK_YOUR_EMAIL: &str =
     "Thank you. We have sent you an email: open the link in it to confirm your signature.";
 
 /// Signs a petition. The signature counts once the link in the confirmation email is opened.
@@ -83,16 +83,28 @@ pub async fn sign_petition(
     .check(false)?;
     refuse_unless_signable(petition_id, &petition.state, petition.deadline, now)?;
 
-    let mut form = FormReader::new(&body);
+    submit_signature(&state, &request, &body, petition_id, false).await
+}
+
+/// Reads the signer from `body` and stores the signature through group commit. The answer
+/// is the same whatever becomes of it (new, duplicate or shadow-banned).
+pub(super) async fn submit_signature(
+    state: &AppState,
+    request: &HttpRequest,
+    body: &Value,
+    petition_id: i64,
+    sponsor: bool,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = FormReader::new(body);
     let signer = read_signer(&mut form, |code| state.countries.contains(code));
     let signer = form.finish("signature", signer)?;
     let new_signature = NewSignature {
         petition_id,
         signer,
-        ip: client_address(&request, &state.trusted_proxies),
+        ip: client_address(request, &state.trusted_proxies),
         confirmation_token: new_token()?,
         unsubscribe_token: new_token()?,
-        sponsor: false,
+        sponsor,
     };
     state.signatures.submit(new_signature).await?;
     Ok(HttpResponse::Accepted().json(Accepted {

@@ -7,7 +7,7 @@ use domain::access::{IntegrationScope, Principal};
 use persistence::audit::NewAuditEntry;
 use persistence::staff::{self, IntegrationToken};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -211,8 +211,8 @@ pub async fn revoke(
                 action: "integration_token.revoke",
                 petition_id: None,
                 subject: Some(&id),
-                before: Some(r#"{"revoked_at":null}"#.to_owned()),
-                after: Some(format!(r#"{{"revoked_at":"{}"}}"#, now.to_rfc3339())),
+                before: Some(json!({ "revoked_at": null }).to_string()),
+                after: Some(json!({ "revoked_at": now }).to_string()),
             };
             staff::revoke_integration_token(conn, &id, &entry, now)
         })

@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::access::{after_failed_login, StaffRole};
+use domain::access::{after_failed_login, Principal, StaffRole};
 use persistence::staff;
 use serde::Serialize;
 use serde_json::Value;
@@ -150,15 +150,15 @@ pub struct WhoAmI {
 #[get("")]
 pub async fn who_am_i(auth: web::ReqData<Authenticated>) -> Result<HttpResponse, ApiError> {
     let auth = auth.into_inner();
-    let role = match &auth.principal {
-        domain::access::Principal::Staff { role, .. } => role.as_str().to_owned(),
-        domain::access::Principal::Integration { .. } => String::new(),
+    // The route admits staff only.
+    let Principal::Staff { role, .. } = auth.principal else {
+        return Err(ApiError::Forbidden("this is for staff".to_owned()));
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(WhoAmI {
             subject: auth.claims.sub.clone(),
-            role,
+            role: role.as_str().to_owned(),
             expires_at: auth.claims.expires_at(),
         }))
 }
