@@ -33,6 +33,12 @@ pub enum ApiError {
     /// 409: the request is fine, but the petition is not in a state to take it.
     #[error("{0}")]
     Conflict(String),
+    /// 409 for a staff action the petition's state does not allow, naming those it does.
+    #[error("{detail}")]
+    ActionNotAllowed {
+        detail: String,
+        allowed_actions: Vec<&'static str>,
+    },
     /// 404: nothing public here.
     #[error("{0}")]
     NotFound(String),
@@ -60,6 +66,9 @@ pub struct Problem {
     /// The fields at fault, when the request's content was the problem.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a refused staff action: the actions the petition's state allows now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -92,7 +101,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ActionNotAllowed { .. } => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -124,7 +133,13 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
-        let mut response = problem_response(status, self.to_string(), errors);
+        let allowed_actions = match self {
+            ApiError::ActionNotAllowed {
+                allowed_actions, ..
+            } => Some(allowed_actions.iter().map(|a| (*a).to_owned()).collect()),
+            _ => None,
+        };
+        let mut response = problem(status, self.to_string(), errors, allowed_actions);
         let extra = match self {
             ApiError::Unauthorized(_) => Some(("www-authenticate", "Bearer".to_owned())),
             ApiError::TooManyRequests { retry_after, .. } => {
@@ -150,12 +165,22 @@ pub fn problem_response(
     detail: String,
     errors: Vec<FieldError>,
 ) -> HttpResponse {
+    problem(status, detail, errors, None)
+}
+
+fn problem(
+    status: StatusCode,
+    detail: String,
+    errors: Vec<FieldError>,
+    allowed_actions: Option<Vec<String>>,
+) -> HttpResponse {
     let problem = Problem {
         kind: "about:blank".to_owned(),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail,
         errors,
+        allowed_actions,
     };
     let mut response = HttpResponse::build(status);
     if status == StatusCode::SERVICE_UNAVAILABLE {

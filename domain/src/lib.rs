@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod counting;
 pub mod deadline;
 pub mod email;
+pub mod moderation;
 pub mod postcode;
 pub mod projection;
 pub mod screening;
@@ -25,6 +26,7 @@ pub use signer::SignerName;
 pub use signer_details::{SignerDetails, SignerForm};
 pub use text::{
     AdditionalDetails, Background, CommitteeNote, PetitionAction, PetitionText, PetitionTextForm,
+    RejectionDetails,
 };
 pub use thresholds::{ThresholdCrossing, Thresholds};
 pub use validation::ValidationError;

@@ -53,6 +53,10 @@ petition_text!(
     AdditionalDetails, max = 800, required = false
 );
 petition_text!(
+    /// Why a petition was rejected, beyond the reason's own description.
+    RejectionDetails, max = 4000, required = false
+);
+petition_text!(
     /// A note from the Petitions Committee, written by staff and shown publicly.
     CommitteeNote, max = 800, required = false
 );

@@ -3,33 +3,10 @@
 
 use domain::Thresholds;
 use persistence::signatures::{confirm_all, ConfirmOutcome, ConfirmRequest};
-use serde_json::{json, Value};
+use serde_json::json;
 use tests::{SmtpServer, TestApp};
 
-fn person(name: &str, email: &str) -> Value {
-    json!({
-        "name": name,
-        "email": email,
-        "postcode": "SW1A 1AA",
-        "uk_citizenship": true,
-    })
-}
-
-fn petition(action: &str, creator_email: &str) -> Value {
-    json!({
-        "action": action,
-        "background": "Trees give shade and clean the air.",
-        "additional_details": "",
-        "creator": person("Creator Person", creator_email),
-    })
-}
-
-/// Creates a petition from `from` and returns its id.
-async fn create(app: &TestApp, body: &Value, from: &str) -> i64 {
-    let response = app.post_json_from("/petitions", body, from, &[]).await;
-    assert_eq!(response.status, 202, "{}", response.text());
-    response.json()["petition_id"].as_i64().unwrap()
-}
+use crate::journey::{create, create_confirmed, newest_mail, person, petition, support};
 
 fn state_of(app: &TestApp, id: i64) -> String {
     let states = ["pending", "validated", "sponsored", "open"];
@@ -40,45 +17,6 @@ fn state_of(app: &TestApp, id: i64) -> String {
     states
         .get(usize::try_from(code).unwrap())
         .map_or("other".to_owned(), |state| (*state).to_owned())
-}
-
-/// Delivers, and returns the newest email to `address`.
-fn newest_mail(app: &TestApp, smtp: &SmtpServer, address: &str) -> tests::smtp::ReceivedMail {
-    app.deliver(smtp);
-    smtp.received_by(address)
-        .last()
-        .cloned()
-        .unwrap_or_else(|| panic!("no email to {address}"))
-}
-
-/// Signs up a supporter through the creator's link and confirms them through their email.
-async fn support(app: &TestApp, smtp: &SmtpServer, link: &str, n: usize) -> u16 {
-    let email = format!("supporter{n}@example.com");
-    let from = format!("198.51.100.{n}");
-    let response = app
-        .post_json_from(link, &person(&format!("Supporter {n}"), &email), &from, &[])
-        .await;
-    if response.status != 202 {
-        return response.status.as_u16();
-    }
-    let mail = newest_mail(app, smtp, &email);
-    let verify = mail.link_containing("/verify").unwrap();
-    assert_eq!(app.post(&verify).await.status, 200);
-    202
-}
-
-/// Creates "Fund libraries" for c@example.com and confirms it; returns its id and the
-/// supporter link from the creator's email.
-async fn create_confirmed(app: &TestApp, smtp: &SmtpServer) -> (i64, String) {
-    let id = create(
-        app,
-        &petition("Fund libraries", "c@example.com"),
-        "192.0.2.1",
-    )
-    .await;
-    let mail = newest_mail(app, smtp, "c@example.com");
-    app.get(&mail.link_containing("/verify").unwrap()).await;
-    (id, mail.link_containing("/sponsors").unwrap())
 }
 
 #[actix_web::test]

@@ -4,7 +4,7 @@
 use domain::Thresholds;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
-use persistence::signatures::{EmailKind, OutgoingEmail};
+use persistence::signatures::{EmailKind, OutgoingEmail, RejectionMail};
 use thiserror::Error;
 
 use crate::links::PublicUrl;
@@ -35,6 +35,20 @@ fn unsubscribe_link(links: &PublicUrl, signature_id: i64, token: &str) -> String
     links.join(&format!(
         "/signatures/{signature_id}/unsubscribe?token={token}"
     ))
+}
+
+/// The reason for a rejection as the creator and supporters read it. A petition restored
+/// before the email was sent no longer has one.
+fn rejection_text(rejection: Option<&RejectionMail>) -> String {
+    let Some(rejection) = rejection else {
+        return "The decision has since been reviewed: see the petition's page.".to_owned();
+    };
+    let mut text = format!("{}. {}", rejection.title, rejection.description);
+    if let Some(details) = rejection.details.as_deref().filter(|d| !d.is_empty()) {
+        text.push_str("\n\n");
+        text.push_str(details);
+    }
+    text
 }
 
 /// Builds the message for an outbox row. The `Message-ID` comes from the row, so a message
@@ -121,6 +135,43 @@ pub fn render(
                 name = signature.name,
                 supporter = email.about_name.as_deref().unwrap_or("Someone"),
                 action = signature.petition_action,
+            ),
+        ),
+        EmailKind::PetitionPublished => (
+            format!("Petition published: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 {whose} \"{action}\" has been published and can now be signed:\n\n\
+                 {petition}\n\n\
+                 Share it: at {response} signatures the government will respond, and at \
+                 {debate} Parliament will consider it for a debate.\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                whose = if signature.creator {
+                    "Your petition"
+                } else {
+                    "The petition you supported,"
+                },
+                action = signature.petition_action,
+                response = thresholds.response,
+                debate = thresholds.debate,
+            ),
+        ),
+        EmailKind::PetitionRejected => (
+            format!("Petition rejected: {}", signature.petition_action),
+            format!(
+                "Dear {name},\n\n\
+                 Sorry, {whose} \"{action}\" has been rejected.\n\n\
+                 {reason}\n\n\
+                 To receive no more emails about this petition: {unsubscribe}\n",
+                name = signature.name,
+                whose = if signature.creator {
+                    "your petition"
+                } else {
+                    "the petition you supported,"
+                },
+                action = signature.petition_action,
+                reason = rejection_text(signature.rejection.as_ref()),
             ),
         ),
     };

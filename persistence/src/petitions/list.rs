@@ -36,7 +36,7 @@ pub enum Facet {
 }
 
 impl Facet {
-    const NAMES: [(&'static str, Facet); 11] = [
+    pub(super) const NAMES: [(&'static str, Facet); 11] = [
         ("all", Facet::All),
         ("open", Facet::Open),
         ("recent", Facet::Recent),
@@ -85,7 +85,7 @@ pub struct Page {
     pub total: i64,
 }
 
-type PetitionQuery = petitions::BoxedQuery<'static, MultiBackend>;
+pub(super) type PetitionQuery = petitions::BoxedQuery<'static, MultiBackend>;
 
 /// One page of a public list. `now` decides which open petitions are past their deadline.
 pub fn list_petitions(
@@ -117,7 +117,7 @@ pub fn list_petition_rows(
         .load(conn)?)
 }
 
-fn backend_of(conn: &DbConnection) -> Backend {
+pub(super) fn backend_of(conn: &DbConnection) -> Backend {
     match conn {
         DbConnection::Postgres(_) => Backend::Postgres,
         DbConnection::Sqlite(_) => Backend::Sqlite,
@@ -141,6 +141,28 @@ fn filtered(query: &ListQuery, backend: Backend, now: NaiveDateTime) -> Petition
             .filter(p::archived_at.is_not_null())
             .filter(p::parliament_id.eq(id)),
     };
+    selection = with_facet(selection, query.facet, now);
+    if let Some(topic) = &query.topic {
+        let tagged = petition_topics::table
+            .inner_join(topics::table)
+            .filter(topics::code.eq(topic.clone()))
+            .select(petition_topics::petition_id);
+        selection = selection.filter(p::id.eq_any(tagged));
+    }
+    if let Some(search) = query.search.as_deref() {
+        selection = with_search(selection, search, backend);
+    }
+    selection
+}
+
+/// Narrows `selection` to one public facet.
+pub(super) fn with_facet(
+    mut selection: PetitionQuery,
+    facet: Facet,
+    now: NaiveDateTime,
+) -> PetitionQuery {
+    use petitions::dsl as p;
+
     // Open means open now: a petition is closed the instant its deadline passes, even if
     // the closing job has not run yet.
     let signable = p::state
@@ -149,7 +171,7 @@ fn filtered(query: &ListQuery, backend: Backend, now: NaiveDateTime) -> Petition
     let past_deadline = p::state
         .eq("closed")
         .or(p::state.eq("open").and(p::deadline.lt(now)));
-    selection = match query.facet {
+    selection = match facet {
         Facet::All => selection,
         Facet::Open | Facet::Recent => selection.filter(signable),
         Facet::Closed | Facet::Published => selection.filter(past_deadline),
@@ -162,14 +184,17 @@ fn filtered(query: &ListQuery, backend: Backend, now: NaiveDateTime) -> Petition
         Facet::Debated => selection.filter(p::debate_state.eq("debated")),
         Facet::NotDebated => selection.filter(p::debate_state.eq("not_debated")),
     };
-    if let Some(topic) = &query.topic {
-        let tagged = petition_topics::table
-            .inner_join(topics::table)
-            .filter(topics::code.eq(topic.clone()))
-            .select(petition_topics::petition_id);
-        selection = selection.filter(p::id.eq_any(tagged));
-    }
-    if let Some(words) = query.search.as_deref().and_then(search_words) {
+    selection
+}
+
+/// Narrows `selection` to petitions whose texts hold every word of `search`, by each
+/// database's own full-text index.
+pub(super) fn with_search(
+    mut selection: PetitionQuery,
+    search: &str,
+    backend: Backend,
+) -> PetitionQuery {
+    if let Some(words) = search_words(search) {
         selection = selection.filter(match backend {
             Backend::Postgres => {
                 sql::<Bool>("petitions.search_vector @@ plainto_tsquery('english', ")
@@ -193,7 +218,7 @@ fn filtered(query: &ListQuery, backend: Backend, now: NaiveDateTime) -> Petition
     selection
 }
 
-fn ordered(selection: PetitionQuery, facet: Facet) -> PetitionQuery {
+pub(super) fn ordered(selection: PetitionQuery, facet: Facet) -> PetitionQuery {
     use petitions::dsl as p;
 
     match facet {

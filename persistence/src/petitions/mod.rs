@@ -4,7 +4,9 @@ mod creation;
 mod import;
 mod list;
 mod model;
+mod moderation;
 mod read;
+mod staff_list;
 
 pub(crate) use creation::confirmed_sponsors;
 pub use creation::{create_petition, find_sponsorship, CreatedPetition, NewPetition, Sponsorship};
@@ -16,7 +18,11 @@ pub use model::{
     ConstituencyCount, CountryCount, DebateOutcome, Department, GovernmentResponse, OtherBusiness,
     PetitionRow, RegionCount,
 };
+pub use moderation::{moderate, ModerationOutcome, ModerationRequest};
 pub use read::{
     count_petitions, find_breakdowns, find_count, find_petition, Breakdowns, CountRow,
     PetitionRecord,
+};
+pub use staff_list::{
+    list_for_staff, StaffFacet, StaffListQuery, NEARLY_OVERDUE_AFTER_DAYS, OVERDUE_AFTER_DAYS,
 };

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use crate::database::{on_each_backend, write_transaction};
-use crate::schema::{email_outbox, petitions, signatures};
+use crate::schema::{email_outbox, petitions, rejection_reasons, signatures};
 use crate::{DbConnection, PersistenceError};
 
 /// What an email says; rendered when it is sent, from the rows it refers to.
@@ -19,13 +19,19 @@ pub enum EmailKind {
     PetitionConfirmation,
     /// To a petition's creator: a supporter confirmed (the email is about their signature).
     SponsorSupported,
+    /// To a petition's creator and confirmed supporters: it has been published.
+    PetitionPublished,
+    /// To a petition's creator and confirmed supporters: it was rejected, and why.
+    PetitionRejected,
 }
 
-const EMAIL_KINDS: [EmailKind; 4] = [
+const EMAIL_KINDS: [EmailKind; 6] = [
     EmailKind::SignatureConfirmation,
     EmailKind::AlreadySigned,
     EmailKind::PetitionConfirmation,
     EmailKind::SponsorSupported,
+    EmailKind::PetitionPublished,
+    EmailKind::PetitionRejected,
 ];
 
 impl EmailKind {
@@ -35,6 +41,8 @@ impl EmailKind {
             EmailKind::AlreadySigned => "already_signed",
             EmailKind::PetitionConfirmation => "petition_confirmation",
             EmailKind::SponsorSupported => "sponsor_supported",
+            EmailKind::PetitionPublished => "petition_published",
+            EmailKind::PetitionRejected => "petition_rejected",
         }
     }
 
@@ -117,6 +125,17 @@ pub struct SignatureMail {
     pub petition_id: i64,
     pub petition_action: String,
     pub sponsor_token: Option<String>,
+    /// Whether the recipient created the petition (rather than signed or supported it).
+    pub creator: bool,
+    pub rejection: Option<RejectionMail>,
+}
+
+/// Why the petition was rejected, for the rejection email.
+#[derive(Debug, Clone, Queryable)]
+pub struct RejectionMail {
+    pub title: String,
+    pub description: String,
+    pub details: Option<String>,
 }
 
 /// Claims up to `limit` due emails for `lease`: until it runs out, no other worker takes
@@ -157,7 +176,15 @@ pub fn claim_due(
         let about = diesel::alias!(signatures as about);
         let rows: Vec<(i64, String, i32, SignatureMail, Option<String>)> =
             email_outbox::table
-                .inner_join(signatures::table.inner_join(petitions::table))
+                .inner_join(
+                    signatures::table.inner_join(
+                        petitions::table.left_join(
+                            rejection_reasons::table
+                                .on(petitions::rejection_code
+                                    .eq(rejection_reasons::code.nullable())),
+                        ),
+                    ),
+                )
                 .left_join(about.on(
                     email_outbox::about_signature_id.eq(about.field(signatures::id).nullable()),
                 ))
@@ -176,6 +203,13 @@ pub fn claim_due(
                         petitions::id,
                         petitions::action,
                         petitions::sponsor_token,
+                        signatures::creator,
+                        (
+                            rejection_reasons::title,
+                            rejection_reasons::description,
+                            petitions::rejection_details,
+                        )
+                            .nullable(),
                     ),
                     about.field(signatures::name).nullable(),
                 ))

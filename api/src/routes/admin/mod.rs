@@ -3,6 +3,8 @@
 
 mod audit;
 mod integrations;
+mod moderation;
+mod petitions;
 mod session;
 
 use actix_web::http::Method;
@@ -12,10 +14,33 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::staff_route;
 
 pub fn configure(config: &mut ServiceConfig) {
-    use StaffRole::{Reviewer, Sysadmin};
+    use StaffRole::{Moderator, Reviewer, Sysadmin};
     config.service(session::login);
     let any_staff = Access::staff(Reviewer);
+    let moderator = Access::staff(Moderator);
     let sysadmin = Access::staff(Sysadmin);
+    // Scopes match by prefix, so a longer path is registered before any path it extends.
+    staff_route(
+        config,
+        moderator,
+        Method::POST,
+        "/admin/petitions/{id}/moderation",
+        moderation::moderate,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/petitions/{id}",
+        petitions::show,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/petitions",
+        petitions::list,
+    );
     staff_route(
         config,
         any_staff,

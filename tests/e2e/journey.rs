@@ -1,0 +1,132 @@
+//! Steps of a petition's life through the API, shared by the tests of each stage.
+
+use actix_web::http::Method;
+use serde_json::{json, Value};
+use tests::{SmtpServer, TestApp, TestResponse};
+
+pub(crate) fn person(name: &str, email: &str) -> Value {
+    json!({
+        "name": name,
+        "email": email,
+        "postcode": "SW1A 1AA",
+        "uk_citizenship": true,
+    })
+}
+
+pub(crate) fn petition(action: &str, creator_email: &str) -> Value {
+    json!({
+        "action": action,
+        "background": "Trees give shade and clean the air.",
+        "additional_details": "",
+        "creator": person("Creator Person", creator_email),
+    })
+}
+
+/// Creates a petition from `from` and returns its id.
+pub(crate) async fn create(app: &TestApp, body: &Value, from: &str) -> i64 {
+    let response = app.post_json_from("/petitions", body, from, &[]).await;
+    assert_eq!(response.status, 202, "{}", response.text());
+    response.json()["petition_id"].as_i64().unwrap()
+}
+
+/// Delivers, and returns the newest email to `address`.
+pub(crate) fn newest_mail(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    address: &str,
+) -> tests::smtp::ReceivedMail {
+    app.deliver(smtp);
+    smtp.received_by(address)
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("no email to {address}"))
+}
+
+/// Signs up a supporter through the creator's link and confirms them through their email.
+pub(crate) async fn support(app: &TestApp, smtp: &SmtpServer, link: &str, n: usize) -> u16 {
+    let email = format!("supporter{n}@example.com");
+    let from = format!("198.51.100.{n}");
+    let response = app
+        .post_json_from(link, &person(&format!("Supporter {n}"), &email), &from, &[])
+        .await;
+    if response.status != 202 {
+        return response.status.as_u16();
+    }
+    let mail = newest_mail(app, smtp, &email);
+    let verify = mail.link_containing("/verify").unwrap();
+    assert_eq!(app.post(&verify).await.status, 200);
+    202
+}
+
+/// Creates "Fund libraries" for c@example.com and confirms it; returns its id and the
+/// supporter link from the creator's email.
+pub(crate) async fn create_confirmed(app: &TestApp, smtp: &SmtpServer) -> (i64, String) {
+    let id = create(
+        app,
+        &petition("Fund libraries", "c@example.com"),
+        "192.0.2.1",
+    )
+    .await;
+    let mail = newest_mail(app, smtp, "c@example.com");
+    app.get(&mail.link_containing("/verify").unwrap()).await;
+    (id, mail.link_containing("/sponsors").unwrap())
+}
+
+/// Creates "Fund libraries" and gathers the five supporters that put it in the moderation
+/// queue; returns its id.
+pub(crate) async fn create_sponsored(app: &TestApp, smtp: &SmtpServer) -> i64 {
+    let (id, sponsor_link) = create_confirmed(app, smtp).await;
+    for n in 1..=5 {
+        assert_eq!(support(app, smtp, &sponsor_link, n).await, 202);
+    }
+    id
+}
+
+/// A new member of staff with `role`, signed in: the `Authorization` header value.
+pub(crate) async fn staff_bearer(app: &TestApp, role: &str) -> String {
+    const PASSWORD: &str = "a long enough password";
+    let email = format!("{role}@staff.example.com");
+    app.add_staff(&email, role, PASSWORD);
+    format!("Bearer {}", app.sign_in(&email, PASSWORD).await)
+}
+
+/// Asks for a moderation decision as `bearer`.
+pub(crate) async fn moderate(
+    app: &TestApp,
+    bearer: &str,
+    id: i64,
+    decision: Value,
+) -> TestResponse {
+    app.request(
+        Method::POST,
+        &format!("/admin/petitions/{id}/moderation"),
+        &[("authorization", bearer)],
+        Some(&decision),
+    )
+    .await
+}
+
+/// GETs `path` as `bearer`.
+pub(crate) async fn get_as(app: &TestApp, bearer: &str, path: &str) -> TestResponse {
+    app.request(Method::GET, path, &[("authorization", bearer)], None)
+        .await
+}
+
+/// Delivers, and returns the newest email to `address` whose subject starts with `subject`.
+/// Emails are sent in parallel, so the order they arrive in says nothing.
+pub(crate) fn mail_titled(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    address: &str,
+    subject: &str,
+) -> tests::smtp::ReceivedMail {
+    app.deliver(smtp);
+    smtp.received_by(address)
+        .into_iter()
+        .rev()
+        .find(|mail| {
+            mail.header("Subject")
+                .is_some_and(|s| s.starts_with(subject))
+        })
+        .unwrap_or_else(|| panic!("no email to {address} titled {subject:?}"))
+}
