@@ -9,6 +9,7 @@ pub mod email;
 pub mod moderation;
 pub mod postcode;
 pub mod projection;
+pub mod responses_and_debates;
 pub mod screening;
 pub mod secret;
 pub mod signature;
@@ -25,8 +26,8 @@ pub use postcode::Postcode;
 pub use signer::SignerName;
 pub use signer_details::{SignerDetails, SignerForm};
 pub use text::{
-    AdditionalDetails, Background, CommitteeNote, PetitionAction, PetitionText, PetitionTextForm,
-    RejectionDetails,
+    AdditionalDetails, Background, CommitteeNote, DebateOverview, PetitionAction, PetitionText,
+    PetitionTextForm, RejectionDetails, ResponseDetails, ResponseSummary,
 };
 pub use thresholds::{ThresholdCrossing, Thresholds};
 pub use validation::ValidationError;

@@ -57,6 +57,18 @@ petition_text!(
     RejectionDetails, max = 4000, required = false
 );
 petition_text!(
+    /// The government's response in brief.
+    ResponseSummary, max = 200, required = true
+);
+petition_text!(
+    /// The government's response in full.
+    ResponseDetails, max = 6000, required = false
+);
+petition_text!(
+    /// What a debate (or the decision not to hold one) was about.
+    DebateOverview, max = 6000, required = false
+);
+petition_text!(
     /// A note from the Petitions Committee, written by staff and shown publicly.
     CommitteeNote, max = 800, required = false
 );

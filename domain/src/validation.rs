@@ -27,6 +27,12 @@ pub enum ValidationError {
     UnknownCountry,
     #[error("is not a valid pattern of its kind")]
     InvalidPattern,
+    #[error("must be a date written YYYY-MM-DD")]
+    InvalidDate,
+    #[error("must not be in the future")]
+    InFuture,
+    #[error("must be an https:// address with a host and no spaces")]
+    NotHttpsUrl,
 }
 
 /// Trims `raw` and checks the length (in characters) and the characters allowed in free text.

@@ -130,3 +130,23 @@ pub(crate) fn mail_titled(
         })
         .unwrap_or_else(|| panic!("no email to {address} titled {subject:?}"))
 }
+
+/// A token issued by `sysadmin` to a system with `scopes`: the `Authorization` header value.
+pub(crate) async fn integration_bearer(app: &TestApp, sysadmin: &str, scopes: &[&str]) -> String {
+    let issued = app
+        .request(
+            Method::POST,
+            "/admin/integration-tokens",
+            &[("authorization", sysadmin)],
+            Some(&json!({"name": "A system", "scopes": scopes})),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.text());
+    format!("Bearer {}", issued.json()["token"].as_str().unwrap())
+}
+
+/// PUTs `body` to `path` as `bearer`.
+pub(crate) async fn put_as(app: &TestApp, bearer: &str, path: &str, body: Value) -> TestResponse {
+    app.request(Method::PUT, path, &[("authorization", bearer)], Some(&body))
+        .await
+}

@@ -9,6 +9,7 @@ mod migrations;
 mod moderation;
 mod openapi;
 mod public_reads;
+mod responses_and_debates;
 mod signing;
 mod staff;
 mod statistics;

@@ -6,6 +6,7 @@ mod list;
 mod model;
 mod moderation;
 mod read;
+mod responses_and_debates;
 mod staff_list;
 
 pub(crate) use creation::confirmed_sponsors;
@@ -22,6 +23,9 @@ pub use moderation::{moderate, ModerationOutcome, ModerationRequest};
 pub use read::{
     count_petitions, find_breakdowns, find_count, find_petition, Breakdowns, CountRow,
     PetitionRecord,
+};
+pub use responses_and_debates::{
+    record_debate_outcome, record_government_response, schedule_debate, RecordOutcome,
 };
 pub use staff_list::{
     list_for_staff, StaffFacet, StaffListQuery, NEARLY_OVERDUE_AFTER_DAYS, OVERDUE_AFTER_DAYS,

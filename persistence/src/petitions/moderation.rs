@@ -136,7 +136,7 @@ pub fn moderate(
 
 /// The petition, locked against other decisions until the transaction ends. SQLite's write
 /// transaction already holds the only write lock.
-fn locked_petition(
+pub(super) fn locked_petition(
     conn: &mut DbConnection,
     petition_id: i64,
 ) -> Result<Option<PetitionRow>, PersistenceError> {

@@ -5,10 +5,11 @@ mod audit;
 mod integrations;
 mod moderation;
 mod petitions;
+mod responses_and_debates;
 mod session;
 
 use actix_web::http::Method;
-use domain::access::{Access, StaffRole};
+use domain::access::{Access, IntegrationScope, StaffRole};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::staff_route;
@@ -19,7 +20,30 @@ pub fn configure(config: &mut ServiceConfig) {
     let any_staff = Access::staff(Reviewer);
     let moderator = Access::staff(Moderator);
     let sysadmin = Access::staff(Sysadmin);
+    let responses = Access::staff_or_system(Moderator, IntegrationScope::ResponsesWrite);
+    let debates = Access::staff_or_system(Moderator, IntegrationScope::DebatesWrite);
     // Scopes match by prefix, so a longer path is registered before any path it extends.
+    staff_route(
+        config,
+        responses,
+        Method::PUT,
+        "/admin/petitions/{id}/government-response",
+        responses_and_debates::government_response,
+    );
+    staff_route(
+        config,
+        debates,
+        Method::PUT,
+        "/admin/petitions/{id}/debate-outcome",
+        responses_and_debates::debate_outcome,
+    );
+    staff_route(
+        config,
+        debates,
+        Method::PUT,
+        "/admin/petitions/{id}/debate",
+        responses_and_debates::debate,
+    );
     staff_route(
         config,
         moderator,

@@ -1,0 +1,226 @@
+//! The government's response and Parliament's debates, recorded by staff or by the
+//! departments' and Parliament's own systems with a scoped integration token.
+
+use actix_web::{put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::deadline::london_date;
+use domain::responses_and_debates::{
+    DebateOutcomeForm, DebateOutcomeText, DebateSchedule, GovernmentResponseText, ResponseForm,
+};
+use persistence::petitions::{self, RecordOutcome};
+use persistence::{DbConnection, PersistenceError};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Authenticated;
+use crate::error::{ApiError, Problem};
+use crate::forms::FormReader;
+use crate::petition_json::{petition_data, PetitionDocument, SelfLink};
+use crate::routes::visibility::parse_id;
+
+/// The government's response.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct GovernmentResponseForm {
+    /// Up to 200 characters.
+    pub summary: String,
+    /// Up to 6000 characters.
+    pub details: Option<String>,
+    /// `YYYY-MM-DD`, not in the future; today (in London) if left out.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub responded_on: Option<String>,
+}
+
+/// A debate's date.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct DebateForm {
+    /// The day of the debate, `YYYY-MM-DD`.
+    #[schema(value_type = String, format = Date)]
+    pub scheduled_debate_date: String,
+    /// The day it was scheduled, not in the future; today (in London) if left out.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub debate_scheduled_on: Option<String>,
+}
+
+/// A debate's outcome. Each link is an `https` address of up to 500 characters.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct DebateOutcomeFormBody {
+    /// Whether Parliament debated it.
+    pub debated: bool,
+    /// Required when debated; `YYYY-MM-DD`, not in the future.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub debated_on: Option<String>,
+    /// Up to 6000 characters.
+    pub overview: Option<String>,
+    pub transcript_url: Option<String>,
+    pub video_url: Option<String>,
+    pub debate_pack_url: Option<String>,
+    pub public_engagement_url: Option<String>,
+    pub debate_summary_url: Option<String>,
+}
+
+/// Saves (or replaces) the government's response; `response_state` becomes `responded`.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "The petition's id")),
+    request_body = GovernmentResponseForm,
+    responses(
+        (status = 200, description = "Saved: the petition as the public now sees it", body = PetitionDocument),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a moderator nor a system with responses:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such petition", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The petition has not been published", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("")]
+pub async fn government_response(
+    state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let today = london_date(state.clock.now());
+    let mut form = FormReader::new(&body);
+    let fields = ResponseForm {
+        summary: form.text("summary"),
+        details: form.text("details"),
+        responded_on: form.text("responded_on"),
+    };
+    let response = GovernmentResponseText::parse(&fields, today)
+        .map_err(|faults| form.add_rule_faults(&faults))
+        .ok();
+    let response = form.finish("response", response)?;
+    record(state, auth, id, move |conn, actor, now| {
+        petitions::record_government_response(conn, id, &response, actor, now)
+    })
+    .await
+}
+
+/// Schedules the debate; `debate_state` becomes `scheduled`.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "The petition's id")),
+    request_body = DebateForm,
+    responses(
+        (status = 200, description = "Saved: the petition as the public now sees it", body = PetitionDocument),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a moderator nor a system with debates:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such petition", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not published, or the debate already has an outcome", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("")]
+pub async fn debate(
+    state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let today = london_date(state.clock.now());
+    let mut form = FormReader::new(&body);
+    let date_of_debate = form.text("scheduled_debate_date");
+    let scheduled_on = form.text("debate_scheduled_on");
+    let schedule = DebateSchedule::parse(date_of_debate, scheduled_on, today)
+        .map_err(|faults| form.add_rule_faults(&faults))
+        .ok();
+    let schedule = form.finish("debate", schedule)?;
+    record(state, auth, id, move |conn, actor, now| {
+        petitions::schedule_debate(conn, id, &schedule, actor, now)
+    })
+    .await
+}
+
+/// Saves (or replaces) the debate's outcome; `debate_state` becomes `debated` or
+/// `not_debated`.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "The petition's id")),
+    request_body = DebateOutcomeFormBody,
+    responses(
+        (status = 200, description = "Saved: the petition as the public now sees it", body = PetitionDocument),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a moderator nor a system with debates:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such petition", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The petition has not been published", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("")]
+pub async fn debate_outcome(
+    state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let today = london_date(state.clock.now());
+    let mut form = FormReader::new(&body);
+    let fields = DebateOutcomeForm {
+        debated: form.flag("debated"),
+        debated_on: form.text("debated_on"),
+        overview: form.text("overview"),
+        transcript_url: form.text("transcript_url"),
+        video_url: form.text("video_url"),
+        debate_pack_url: form.text("debate_pack_url"),
+        public_engagement_url: form.text("public_engagement_url"),
+        debate_summary_url: form.text("debate_summary_url"),
+    };
+    let outcome = DebateOutcomeText::parse(&fields, today)
+        .map_err(|faults| form.add_rule_faults(&faults))
+        .ok();
+    let outcome = form.finish("outcome", outcome)?;
+    record(state, auth, id, move |conn, actor, now| {
+        petitions::record_debate_outcome(conn, id, &outcome, actor, now)
+    })
+    .await
+}
+
+/// Runs a recording for the caller and answers with the petition as the public now sees it.
+async fn record(
+    state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
+    id: i64,
+    recording: impl FnOnce(&mut DbConnection, &str, DateTime<Utc>) -> Result<RecordOutcome, PersistenceError>
+        + Send
+        + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.into_inner().principal.actor();
+    let now = state.clock.now();
+    let (outcome, record) = state
+        .db
+        .run(move |conn| {
+            let outcome = recording(conn, &actor, now)?;
+            Ok((outcome, petitions::find_petition(conn, id)?))
+        })
+        .await?;
+    match (outcome, record) {
+        (RecordOutcome::Recorded, Some(record)) => Ok(HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(PetitionDocument {
+                links: SelfLink {
+                    self_link: state.public_url.petition(id, false),
+                },
+                data: petition_data(record, None, false, &state.public_url, now),
+            })),
+        (RecordOutcome::NoSuchPetition, _) | (_, None) => {
+            Err(ApiError::not_found(format!("there is no petition {id}")))
+        }
+        (RecordOutcome::NotPublished(state), _) => Err(ApiError::Conflict(format!(
+            "petition {id} is {state}: only published petitions get responses and debates"
+        ))),
+        (RecordOutcome::DebateAlreadyDecided(state), _) => Err(ApiError::Conflict(format!(
+            "the debate of petition {id} is already recorded as {state}: record the outcome \
+             instead"
+        ))),
+    }
+}
