@@ -1,11 +1,12 @@
-//! The service's background work, in every process: counting confirmed signatures, sending
-//! email, and reconciling counts. Each step is safe to run in several processes at once.
+//! The service's background work, in every process: counting confirmed signatures, queueing
+//! mailings to signers, sending email, and reconciling counts. Each step is safe to run in several processes at once.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::Thresholds;
 use lettre::message::Mailbox;
+use persistence::mailings::queue_next_batch;
 use persistence::signatures::{count_confirmed, reconcile_all};
 use persistence::Database;
 
@@ -18,6 +19,11 @@ pub const COUNT_BATCH: i64 = 5_000;
 /// A confirmed signature shows in `count.json` within about this long.
 const COUNT_EVERY: Duration = Duration::from_millis(250);
 const DELIVER_EVERY: Duration = Duration::from_millis(500);
+/// Signers queued per mailing transaction: short, so signing never waits long behind one.
+pub const MAILING_BATCH: i64 = 1_000;
+const QUEUE_MAILINGS_EVERY: Duration = Duration::from_secs(1);
+/// A breath between mailing batches, for the signing transactions waiting on the database.
+const BETWEEN_MAILING_BATCHES: Duration = Duration::from_millis(20);
 
 #[derive(Clone)]
 pub struct Workers {
@@ -34,6 +40,7 @@ impl Workers {
     pub fn spawn(self) {
         actix_web::rt::spawn(self.clone().count_forever());
         actix_web::rt::spawn(self.clone().deliver_forever());
+        actix_web::rt::spawn(self.clone().queue_mailings_forever());
         actix_web::rt::spawn(self.reconcile_forever());
     }
 
@@ -89,6 +96,35 @@ impl Workers {
                     return handled;
                 }
             }
+        }
+    }
+
+    /// Queues the signers of every unfinished mailing, a batch at a time, then returns how
+    /// many it queued.
+    pub async fn queue_mailings(&self) -> usize {
+        let mut queued = 0;
+        loop {
+            match self
+                .db
+                .run(|conn| queue_next_batch(conn, MAILING_BATCH, Utc::now()))
+                .await
+            {
+                Ok(0) => return queued,
+                Ok(batch) => queued += batch,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "queueing a mailing failed; will retry");
+                    return queued;
+                }
+            }
+            tokio::time::sleep(BETWEEN_MAILING_BATCHES).await;
+        }
+    }
+
+    async fn queue_mailings_forever(self) {
+        let mut tick = tokio::time::interval(QUEUE_MAILINGS_EVERY);
+        loop {
+            tick.tick().await;
+            self.queue_mailings().await;
         }
     }
 

@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 
 use crate::signer_details::FieldErrors;
-use crate::text::{DebateOverview, ResponseDetails, ResponseSummary};
+use crate::text::{
+    BusinessBody, BusinessSubject, DebateOverview, ResponseDetails, ResponseSummary,
+};
 use crate::validation::ValidationError;
 
 /// The longest link to a transcript, video or paper.
@@ -204,6 +206,40 @@ impl DebateOutcomeText {
     }
 }
 
+/// Other parliamentary business: what happened, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherBusinessText {
+    pub subject: BusinessSubject,
+    pub body: BusinessBody,
+    /// `today` unless given, and never after it.
+    pub occurred_on: NaiveDate,
+}
+
+impl OtherBusinessText {
+    pub fn parse(
+        subject: Option<&str>,
+        body: Option<&str>,
+        occurred_on: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Self, FieldErrors> {
+        let subject = BusinessSubject::parse(subject.unwrap_or_default());
+        let body = BusinessBody::parse(body.unwrap_or_default());
+        let occurred_on = date(occurred_on, Some(today)).and_then(|date| not_after(date, today));
+        match (subject, body, occurred_on) {
+            (Ok(subject), Ok(body), Ok(occurred_on)) => Ok(Self {
+                subject,
+                body,
+                occurred_on,
+            }),
+            (subject, body, occurred_on) => Err(collect_faults(&[
+                ("subject", subject.err()),
+                ("body", body.err()),
+                ("occurred_on", occurred_on.err()),
+            ])),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +320,21 @@ mod tests {
         .unwrap();
         assert_eq!(not_debated.debated_on, None);
         assert!(not_debated.overview.is_some());
+    }
+
+    #[test]
+    fn other_business_needs_a_subject_and_a_body() {
+        let business = OtherBusinessText::parse(Some("Inquiry"), Some("Read it."), None, today());
+        assert_eq!(business.unwrap().occurred_on, today());
+        let faults = OtherBusinessText::parse(None, Some(" "), Some("2024-13-01"), today());
+        assert_eq!(
+            faults.unwrap_err(),
+            vec![
+                ("subject", ValidationError::Blank),
+                ("body", ValidationError::Blank),
+                ("occurred_on", ValidationError::InvalidDate),
+            ]
+        );
     }
 
     proptest! {

@@ -69,6 +69,14 @@ petition_text!(
     DebateOverview, max = 6000, required = false
 );
 petition_text!(
+    /// The heading of other parliamentary business on a petition's page.
+    BusinessSubject, max = 200, required = true
+);
+petition_text!(
+    /// What the other parliamentary business was, and where to read more.
+    BusinessBody, max = 6000, required = true
+);
+petition_text!(
     /// A note from the Petitions Committee, written by staff and shown publicly.
     CommitteeNote, max = 800, required = false
 );

@@ -5,6 +5,7 @@
 pub mod audit;
 mod database;
 mod error;
+pub mod mailings;
 pub mod migrations;
 pub mod petitions;
 pub mod postcodes;

@@ -250,6 +250,22 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         about_signature_id -> Nullable<BigInt>,
+        mailing_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    signer_mailings (id) {
+        id -> BigInt,
+        petition_id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        queued_through -> BigInt,
+        queued -> BigInt,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -266,6 +282,7 @@ diesel::table! {
 
 diesel::joinable!(signatures -> petitions (petition_id));
 diesel::joinable!(email_outbox -> signatures (signature_id));
+diesel::joinable!(email_outbox -> signer_mailings (mailing_id));
 diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
 diesel::joinable!(petition_constituency_signatures -> petitions (petition_id));
 
@@ -280,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signatures,
     petition_hourly_signatures,
     email_outbox,
+    signer_mailings,
     signing_list_entries,
     parliaments,
     rejection_reasons,

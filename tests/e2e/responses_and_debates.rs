@@ -7,7 +7,8 @@ use serde_json::json;
 use tests::{SmtpServer, TestApp};
 
 use crate::journey::{
-    create, create_sponsored, get_as, integration_bearer, moderate, petition, put_as, staff_bearer,
+    create, create_sponsored, get_as, integration_bearer, mail_titled, moderate, person, petition,
+    put_as, staff_bearer,
 };
 
 /// A published petition, and a moderator's and a sysadmin's bearers.
@@ -192,4 +193,135 @@ async fn bad_responses_and_debates_are_refused_and_name_each_fault() {
     .await;
     assert_eq!(missing.status, 404);
     drop(smtp);
+}
+
+/// Signs `id` as `email` from `ip`, and confirms unless told not to.
+async fn sign(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    id: i64,
+    email: &str,
+    updates: bool,
+    confirm: bool,
+) {
+    let local = email.split('@').next().unwrap();
+    let mut body = person(&format!("Signer {local}"), email);
+    body["notify_by_email"] = json!(updates);
+    let ip = format!("203.0.113.{}", email.len());
+    let signed = app
+        .post_json_from(&format!("/petitions/{id}/signatures"), &body, &ip, &[])
+        .await;
+    assert_eq!(signed.status, 202, "{}", signed.text());
+    if confirm {
+        let mail = mail_titled(app, smtp, email, "Please confirm your signature");
+        let confirmed = app.get(&mail.link_containing("/verify").unwrap()).await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    }
+}
+
+#[actix_web::test]
+async fn signers_who_asked_for_updates_are_emailed_once_per_mailing() {
+    let app = TestApp::new();
+    let smtp = SmtpServer::start();
+    let (id, moderator, _) = published(&app).await;
+    sign(&app, &smtp, id, "a@example.com", true, true).await;
+    sign(&app, &smtp, id, "bb@example.com", true, true).await;
+    sign(&app, &smtp, id, "ccc@example.com", true, true).await;
+    sign(&app, &smtp, id, "dddd@example.com", false, true).await;
+    sign(&app, &smtp, id, "eeeee@example.com", true, false).await;
+
+    let saved = put_as(
+        &app,
+        &moderator,
+        &format!("/admin/petitions/{id}/government-response"),
+        json!({"summary": "We will fund libraries.", "email_signers": true}),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    app.deliver(&smtp);
+    app.deliver(&smtp);
+    let responded = |address: &str| {
+        smtp.received_by(address)
+            .iter()
+            .filter(|mail| {
+                mail.header("Subject").as_deref()
+                    == Some("The Government responded: Fund libraries")
+            })
+            .count()
+    };
+    for subscribed in ["a@example.com", "bb@example.com", "ccc@example.com"] {
+        assert_eq!(responded(subscribed), 1, "{subscribed}");
+    }
+    for left_out in ["dddd@example.com", "eeeee@example.com", "c@example.com"] {
+        assert_eq!(responded(left_out), 0, "{left_out}");
+    }
+    let mail = mail_titled(&app, &smtp, "a@example.com", "The Government responded");
+    assert!(mail.body().contains("We will fund libraries."));
+    assert!(mail.header("List-Unsubscribe").is_some());
+
+    let progress = get_as(&app, &moderator, &format!("/admin/petitions/{id}/emails")).await;
+    assert_eq!(progress.status, 200, "{}", progress.text());
+    let progress = progress.json();
+    assert_eq!(progress[0]["kind"], "government_response");
+    assert_eq!(progress[0]["queued"], 3);
+    assert_eq!(progress[0]["sent"], 3);
+    assert!(progress[0]["finished_queueing_at"].is_string());
+
+    // Other business goes on the petition's page and, by default, to the same signers.
+    let business = app
+        .request(
+            actix_web::http::Method::POST,
+            &format!("/admin/petitions/{id}/emails"),
+            &[("authorization", moderator.as_str())],
+            Some(&json!({"subject": "A committee inquiry", "body": "MPs are looking into this."})),
+        )
+        .await;
+    assert_eq!(business.status, 200, "{}", business.text());
+    let page = app.get(&format!("/petitions/{id}.json")).await.json();
+    let other = &page["data"]["attributes"]["other_parliamentary_business"][0];
+    assert_eq!(other["subject"], "A committee inquiry");
+    let told = mail_titled(&app, &smtp, "bb@example.com", "A committee inquiry");
+    assert!(told.body().contains("MPs are looking into this."));
+}
+
+#[actix_web::test]
+async fn a_mailing_resumes_where_it_stopped_and_never_emails_anyone_twice() {
+    use persistence::mailings::queue_next_batch;
+
+    let app = TestApp::new();
+    let smtp = SmtpServer::start();
+    let (id, moderator, _) = published(&app).await;
+    for email in ["a@example.com", "bb@example.com", "ccc@example.com"] {
+        sign(&app, &smtp, id, email, true, true).await;
+    }
+    let scheduled = put_as(
+        &app,
+        &moderator,
+        &format!("/admin/petitions/{id}/debate"),
+        json!({"scheduled_debate_date": "2099-01-05", "email_signers": true}),
+    )
+    .await;
+    assert_eq!(scheduled.status, 200, "{}", scheduled.text());
+
+    let now = app.clock.now();
+    let batch = |size: i64| {
+        app.db
+            .run_blocking(|conn| queue_next_batch(conn, size, now))
+            .unwrap()
+    };
+    // A worker queues two signers, then "crashes"; the next picks up from the third.
+    assert_eq!(batch(2), 2);
+    assert_eq!(batch(2), 1);
+    assert_eq!(batch(2), 0);
+    // Even if the cursor were lost, nobody is queued twice.
+    app.execute("UPDATE signer_mailings SET queued_through = 0, finished_at = NULL");
+    while batch(2) > 0 {}
+    let mailing_rows = app.number("SELECT COUNT(*) FROM email_outbox WHERE mailing_id IS NOT NULL");
+    let distinct = app.number(
+        "SELECT COUNT(DISTINCT signature_id) FROM email_outbox WHERE mailing_id IS NOT NULL",
+    );
+    assert_eq!((mailing_rows, distinct), (3, 3));
+    app.deliver(&smtp);
+    let told = mail_titled(&app, &smtp, "ccc@example.com", "Parliament will debate");
+    assert!(told.body().contains("Monday 5 January 2099"));
 }

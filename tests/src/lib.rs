@@ -260,8 +260,15 @@ impl TestApp {
         }
     }
 
-    /// Sends every due email through `smtp`, as the delivery worker would.
+    /// Queues every mailing to signers and sends every due email through `smtp`, as the
+    /// workers would.
     pub fn deliver(&self, smtp: &SmtpServer) -> api::mail::DeliveryReport {
+        while self
+            .db
+            .run_blocking(|conn| persistence::mailings::queue_next_batch(conn, 2, self.clock.now()))
+            .expect("mailings queue")
+            > 0
+        {}
         let mailer = api::mail::Mailer::new(Some(&smtp.url()), 32, std::env::temp_dir())
             .expect("a valid SMTP URL");
         api::mail::deliver_due(

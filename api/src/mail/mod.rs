@@ -2,6 +2,7 @@
 //! configured, dropped as `.eml` files into `MAIL_DIR`.
 
 mod delivery;
+pub mod mailings;
 pub(crate) mod render;
 
 pub use delivery::{deliver_due, DeliveryReport, Mailer};

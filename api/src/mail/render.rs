@@ -17,6 +17,8 @@ pub enum RenderError {
     BadRecipient(String),
     #[error("the petition of a creator's email has no supporter token")]
     NoSponsorToken,
+    #[error("a mailing's email has lost its mailing")]
+    NoMailing,
     #[error("the message could not be built: {0}")]
     Build(#[from] lettre::error::Error),
 }
@@ -174,6 +176,21 @@ pub fn render(
                 reason = rejection_text(signature.rejection.as_ref()),
             ),
         ),
+        EmailKind::SignerMailing => {
+            let mailing = email.mailing.as_ref().ok_or(RenderError::NoMailing)?;
+            (
+                format!("{}: {}", mailing.subject, signature.petition_action),
+                format!(
+                    "Dear {name},\n\n\
+                     {body}\n\n\
+                     The petition \"{action}\": {petition}\n\n\
+                     To receive no more emails about this petition: {unsubscribe}\n",
+                    name = signature.name,
+                    body = mailing.body,
+                    action = signature.petition_action,
+                ),
+            )
+        }
     };
     let host = from.email.domain().to_owned();
     let mut message = Message::builder()

@@ -25,7 +25,8 @@ pub use read::{
     PetitionRecord,
 };
 pub use responses_and_debates::{
-    record_debate_outcome, record_government_response, schedule_debate, RecordOutcome,
+    record_debate_outcome, record_government_response, record_other_business, schedule_debate,
+    RecordOutcome,
 };
 pub use staff_list::{
     list_for_staff, StaffFacet, StaffListQuery, NEARLY_OVERDUE_AFTER_DAYS, OVERDUE_AFTER_DAYS,

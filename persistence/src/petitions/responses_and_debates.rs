@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::responses_and_debates::{DebateOutcomeText, DebateSchedule, GovernmentResponseText};
+use domain::responses_and_debates::{
+    DebateOutcomeText, DebateSchedule, GovernmentResponseText, OtherBusinessText,
+};
 use domain::state::{
     Authority, DebateEvent, DebateState, PetitionState, ResponseEvent, ResponseState, StateMachine,
 };
@@ -12,8 +14,11 @@ use serde_json::{json, Value};
 use super::model::{DebateOutcome, GovernmentResponse, PetitionRow};
 use super::moderation::locked_petition;
 use crate::audit::{self, NewAuditEntry};
-use crate::database::write_transaction;
-use crate::schema::{debate_outcomes, government_responses, petitions};
+use crate::database::{on_each_backend, write_transaction};
+use crate::mailings::{start_mailing, NewMailing};
+use crate::schema::{
+    debate_outcomes, government_responses, other_parliamentary_business, petitions,
+};
 use crate::{DbConnection, PersistenceError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,7 @@ pub fn record_government_response(
     conn: &mut DbConnection,
     petition_id: i64,
     response: &GovernmentResponseText,
+    mailing: Option<&NewMailing>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<RecordOutcome, PersistenceError> {
@@ -88,6 +94,7 @@ pub fn record_government_response(
                 }),
             }))
         },
+        mailing,
         actor,
         now,
     )
@@ -98,6 +105,7 @@ pub fn schedule_debate(
     conn: &mut DbConnection,
     petition_id: i64,
     schedule: &DebateSchedule,
+    mailing: Option<&NewMailing>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<RecordOutcome, PersistenceError> {
@@ -132,6 +140,7 @@ pub fn schedule_debate(
                 }),
             }))
         },
+        mailing,
         actor,
         now,
     )
@@ -142,6 +151,7 @@ pub fn record_debate_outcome(
     conn: &mut DbConnection,
     petition_id: i64,
     outcome: &DebateOutcomeText,
+    mailing: Option<&NewMailing>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<RecordOutcome, PersistenceError> {
@@ -208,6 +218,47 @@ pub fn record_debate_outcome(
                 }),
             }))
         },
+        mailing,
+        actor,
+        now,
+    )
+}
+
+/// Records other parliamentary business (a committee inquiry, a Westminster Hall debate on
+/// the same subject...), shown on the petition's page.
+pub fn record_other_business(
+    conn: &mut DbConnection,
+    petition_id: i64,
+    business: &OtherBusinessText,
+    mailing: Option<&NewMailing>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<RecordOutcome, PersistenceError> {
+    let stamp = now.naive_utc();
+    on_published_petition(
+        conn,
+        petition_id,
+        |conn, _| {
+            let id: i64 = on_each_backend!(conn, |c| diesel::insert_into(
+                other_parliamentary_business::table
+            )
+            .values((
+                other_parliamentary_business::petition_id.eq(petition_id),
+                other_parliamentary_business::subject.eq(business.subject.as_str()),
+                other_parliamentary_business::body.eq(business.body.as_str()),
+                other_parliamentary_business::occurred_on.eq(business.occurred_on),
+                other_parliamentary_business::created_at.eq(stamp),
+                other_parliamentary_business::updated_at.eq(stamp),
+            ))
+            .returning(other_parliamentary_business::id)
+            .get_result(c)?);
+            Ok(Ok(Audited {
+                action: "petition.other_business",
+                before: Value::Null,
+                after: json!({ "id": id, "subject": business.subject.as_str() }),
+            }))
+        },
+        mailing,
         actor,
         now,
     )
@@ -223,12 +274,13 @@ struct Audited {
 /// What `work` gives: the audit entry of what it wrote, or a refusal before writing anything.
 type Work = Result<Result<Audited, RecordOutcome>, PersistenceError>;
 
-/// Runs `work` on a published petition, locked, and audits what it did, all in one
-/// transaction.
+/// Runs `work` on a published petition, locked, and audits what it did and starts the
+/// mailing to its signers, if asked, all in one transaction.
 fn on_published_petition(
     conn: &mut DbConnection,
     petition_id: i64,
     work: impl FnOnce(&mut DbConnection, &PetitionRow) -> Work,
+    mailing: Option<&NewMailing>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<RecordOutcome, PersistenceError> {
@@ -259,6 +311,9 @@ fn on_published_petition(
             },
             now,
         )?;
+        if let Some(mailing) = mailing {
+            start_mailing(conn, petition_id, mailing, actor, now)?;
+        }
         Ok(RecordOutcome::Recorded)
     })
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use crate::database::{on_each_backend, write_transaction};
-use crate::schema::{email_outbox, petitions, rejection_reasons, signatures};
+use crate::schema::{email_outbox, petitions, rejection_reasons, signatures, signer_mailings};
 use crate::{DbConnection, PersistenceError};
 
 /// What an email says; rendered when it is sent, from the rows it refers to.
@@ -23,15 +23,18 @@ pub enum EmailKind {
     PetitionPublished,
     /// To a petition's creator and confirmed supporters: it was rejected, and why.
     PetitionRejected,
+    /// One signer's copy of a mailing to every subscribed signer (a response, a debate...).
+    SignerMailing,
 }
 
-const EMAIL_KINDS: [EmailKind; 6] = [
+const EMAIL_KINDS: [EmailKind; 7] = [
     EmailKind::SignatureConfirmation,
     EmailKind::AlreadySigned,
     EmailKind::PetitionConfirmation,
     EmailKind::SponsorSupported,
     EmailKind::PetitionPublished,
     EmailKind::PetitionRejected,
+    EmailKind::SignerMailing,
 ];
 
 impl EmailKind {
@@ -43,6 +46,7 @@ impl EmailKind {
             EmailKind::SponsorSupported => "sponsor_supported",
             EmailKind::PetitionPublished => "petition_published",
             EmailKind::PetitionRejected => "petition_rejected",
+            EmailKind::SignerMailing => "signer_mailing",
         }
     }
 
@@ -113,6 +117,14 @@ pub struct OutgoingEmail {
     pub signature: SignatureMail,
     /// The name on the signature the email is about, if it is about another one.
     pub about_name: Option<String>,
+    /// What a mailing to every subscribed signer says.
+    pub mailing: Option<MailingMail>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct MailingMail {
+    pub subject: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -138,6 +150,16 @@ pub struct RejectionMail {
     pub details: Option<String>,
 }
 
+/// A claimed row: id, kind, attempts, the recipient, whom it is about, and any mailing.
+type ClaimedRow = (
+    i64,
+    String,
+    i32,
+    SignatureMail,
+    Option<String>,
+    Option<MailingMail>,
+);
+
 /// Claims up to `limit` due emails for `lease`: until it runs out, no other worker takes
 /// them. A worker that dies mid-send leaves them to be retried when the lease ends.
 pub fn claim_due(
@@ -148,22 +170,12 @@ pub fn claim_due(
 ) -> Result<Vec<OutgoingEmail>, PersistenceError> {
     let now_naive = now.naive_utc();
     write_transaction(conn, |conn| {
-        let due = email_outbox::table
-            .filter(email_outbox::state.eq(PENDING))
-            .filter(email_outbox::next_attempt_at.le(now_naive))
-            .filter(
-                email_outbox::locked_until
-                    .is_null()
-                    .or(email_outbox::locked_until.le(now_naive)),
-            )
-            .order(email_outbox::id)
-            .limit(limit)
-            .select(email_outbox::id);
-        let ids: Vec<i64> = match conn {
-            // Other workers skip the rows this one is claiming rather than wait for them.
-            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-            DbConnection::Sqlite(_) => due.load(conn)?,
-        };
+        // Emails people are waiting for first; bulk mailings fill what room is left.
+        let mut ids = due_ids(conn, false, limit, now_naive)?;
+        let room = limit - i64::try_from(ids.len()).unwrap_or(limit);
+        if room > 0 {
+            ids.extend(due_ids(conn, true, room, now_naive)?);
+        }
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -174,7 +186,7 @@ pub fn claim_due(
             ))
             .execute(conn)?;
         let about = diesel::alias!(signatures as about);
-        let rows: Vec<(i64, String, i32, SignatureMail, Option<String>)> =
+        let rows: Vec<ClaimedRow> =
             email_outbox::table
                 .inner_join(
                     signatures::table.inner_join(
@@ -188,6 +200,7 @@ pub fn claim_due(
                 .left_join(about.on(
                     email_outbox::about_signature_id.eq(about.field(signatures::id).nullable()),
                 ))
+                .left_join(signer_mailings::table)
                 .filter(email_outbox::id.eq_any(&ids))
                 .order(email_outbox::id)
                 .select((
@@ -212,18 +225,59 @@ pub fn claim_due(
                             .nullable(),
                     ),
                     about.field(signatures::name).nullable(),
+                    (signer_mailings::subject, signer_mailings::body).nullable(),
                 ))
                 .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, attempt, signature, about_name)| OutgoingEmail {
-                id,
-                kind: EmailKind::parse(&kind),
-                attempt,
-                signature,
-                about_name,
-            })
+            .map(
+                |(id, kind, attempt, signature, about_name, mailing)| OutgoingEmail {
+                    id,
+                    kind: EmailKind::parse(&kind),
+                    attempt,
+                    signature,
+                    about_name,
+                    mailing,
+                },
+            )
             .collect())
+    })
+}
+
+/// Up to `limit` due, unclaimed rows, oldest first: of mailings to signers, or of the rest.
+fn due_ids(
+    conn: &mut DbConnection,
+    bulk: bool,
+    limit: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<i64>, PersistenceError> {
+    // Two literal filters rather than one bound flag, so PostgreSQL can use the partial
+    // index that matches each.
+    macro_rules! load_due {
+        ($which:expr) => {{
+            let due = email_outbox::table
+                .filter(email_outbox::state.eq(PENDING))
+                .filter($which)
+                .filter(email_outbox::next_attempt_at.le(now))
+                .filter(
+                    email_outbox::locked_until
+                        .is_null()
+                        .or(email_outbox::locked_until.le(now)),
+                )
+                .order(email_outbox::id)
+                .limit(limit)
+                .select(email_outbox::id);
+            match conn {
+                // Other workers skip the rows this one is claiming rather than wait for them.
+                DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+                DbConnection::Sqlite(_) => due.load(conn)?,
+            }
+        }};
+    }
+    Ok(if bulk {
+        load_due!(email_outbox::mailing_id.is_not_null())
+    } else {
+        load_due!(email_outbox::mailing_id.is_null())
     })
 }
 

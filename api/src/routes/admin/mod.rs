@@ -3,6 +3,7 @@
 
 mod audit;
 mod integrations;
+mod mailings;
 mod moderation;
 mod petitions;
 mod responses_and_debates;
@@ -44,6 +45,15 @@ pub fn configure(config: &mut ServiceConfig) {
         "/admin/petitions/{id}/debate",
         responses_and_debates::debate,
     );
+    let emails = "/admin/petitions/{id}/emails";
+    staff_route(
+        config,
+        moderator,
+        Method::POST,
+        emails,
+        responses_and_debates::other_business,
+    );
+    staff_route(config, any_staff, Method::GET, emails, mailings::list);
     staff_route(
         config,
         moderator,

@@ -1,11 +1,12 @@
 //! The government's response and Parliament's debates, recorded by staff or by the
 //! departments' and Parliament's own systems with a scoped integration token.
 
-use actix_web::{put, web, HttpResponse};
+use actix_web::{post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::deadline::london_date;
 use domain::responses_and_debates::{
-    DebateOutcomeForm, DebateOutcomeText, DebateSchedule, GovernmentResponseText, ResponseForm,
+    DebateOutcomeForm, DebateOutcomeText, DebateSchedule, GovernmentResponseText,
+    OtherBusinessText, ResponseForm,
 };
 use persistence::petitions::{self, RecordOutcome};
 use persistence::{DbConnection, PersistenceError};
@@ -16,6 +17,7 @@ use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::forms::FormReader;
+use crate::mail::mailings;
 use crate::petition_json::{petition_data, PetitionDocument, SelfLink};
 use crate::routes::visibility::parse_id;
 
@@ -30,6 +32,8 @@ pub struct GovernmentResponseForm {
     /// `YYYY-MM-DD`, not in the future; today (in London) if left out.
     #[schema(value_type = Option<String>, format = Date)]
     pub responded_on: Option<String>,
+    /// Email every confirmed signer who asked for updates (default false).
+    pub email_signers: Option<bool>,
 }
 
 /// A debate's date.
@@ -42,6 +46,8 @@ pub struct DebateForm {
     /// The day it was scheduled, not in the future; today (in London) if left out.
     #[schema(value_type = Option<String>, format = Date)]
     pub debate_scheduled_on: Option<String>,
+    /// Email every confirmed signer who asked for updates (default false).
+    pub email_signers: Option<bool>,
 }
 
 /// A debate's outcome. Each link is an `https` address of up to 500 characters.
@@ -60,6 +66,8 @@ pub struct DebateOutcomeFormBody {
     pub debate_pack_url: Option<String>,
     pub public_engagement_url: Option<String>,
     pub debate_summary_url: Option<String>,
+    /// Email every confirmed signer who asked for updates (default false).
+    pub email_signers: Option<bool>,
 }
 
 /// Saves (or replaces) the government's response; `response_state` becomes `responded`.
@@ -92,12 +100,14 @@ pub async fn government_response(
         details: form.text("details"),
         responded_on: form.text("responded_on"),
     };
+    let email_signers = form.flag("email_signers").unwrap_or(false);
     let response = GovernmentResponseText::parse(&fields, today)
         .map_err(|faults| form.add_rule_faults(&faults))
         .ok();
     let response = form.finish("response", response)?;
+    let mailing = email_signers.then(|| mailings::government_response(&response));
     record(state, auth, id, move |conn, actor, now| {
-        petitions::record_government_response(conn, id, &response, actor, now)
+        petitions::record_government_response(conn, id, &response, mailing.as_ref(), actor, now)
     })
     .await
 }
@@ -129,12 +139,14 @@ pub async fn debate(
     let mut form = FormReader::new(&body);
     let date_of_debate = form.text("scheduled_debate_date");
     let scheduled_on = form.text("debate_scheduled_on");
+    let email_signers = form.flag("email_signers").unwrap_or(false);
     let schedule = DebateSchedule::parse(date_of_debate, scheduled_on, today)
         .map_err(|faults| form.add_rule_faults(&faults))
         .ok();
     let schedule = form.finish("debate", schedule)?;
+    let mailing = email_signers.then(|| mailings::debate_scheduled(&schedule));
     record(state, auth, id, move |conn, actor, now| {
-        petitions::schedule_debate(conn, id, &schedule, actor, now)
+        petitions::schedule_debate(conn, id, &schedule, mailing.as_ref(), actor, now)
     })
     .await
 }
@@ -175,12 +187,70 @@ pub async fn debate_outcome(
         public_engagement_url: form.text("public_engagement_url"),
         debate_summary_url: form.text("debate_summary_url"),
     };
+    let email_signers = form.flag("email_signers").unwrap_or(false);
     let outcome = DebateOutcomeText::parse(&fields, today)
         .map_err(|faults| form.add_rule_faults(&faults))
         .ok();
     let outcome = form.finish("outcome", outcome)?;
+    let mailing = email_signers.then(|| mailings::debate_outcome(&outcome));
     record(state, auth, id, move |conn, actor, now| {
-        petitions::record_debate_outcome(conn, id, &outcome, actor, now)
+        petitions::record_debate_outcome(conn, id, &outcome, mailing.as_ref(), actor, now)
+    })
+    .await
+}
+
+/// Other parliamentary business.
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+pub struct OtherBusinessForm {
+    /// Up to 200 characters.
+    pub subject: String,
+    /// Up to 6000 characters.
+    pub body: String,
+    /// `YYYY-MM-DD`, not in the future; today (in London) if left out.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub occurred_on: Option<String>,
+    /// Email every confirmed signer who asked for updates (default true).
+    pub email_signers: Option<bool>,
+}
+
+/// Records other parliamentary business on the petition's page and, unless told not to,
+/// emails it to every confirmed signer who asked for updates.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "The petition's id")),
+    request_body = OtherBusinessForm,
+    responses(
+        (status = 200, description = "Saved: the petition as the public now sees it", body = PetitionDocument),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a moderator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such petition", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The petition has not been published", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("")]
+pub async fn other_business(
+    state: web::Data<AppState>,
+    auth: web::ReqData<Authenticated>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let today = london_date(state.clock.now());
+    let mut form = FormReader::new(&body);
+    let subject = form.text("subject");
+    let text = form.text("body");
+    let occurred_on = form.text("occurred_on");
+    let email_signers = form.flag("email_signers").unwrap_or(true);
+    let business = OtherBusinessText::parse(subject, text, occurred_on, today)
+        .map_err(|faults| form.add_rule_faults(&faults))
+        .ok();
+    let business = form.finish("business", business)?;
+    let mailing = email_signers.then(|| mailings::other_business(&business));
+    record(state, auth, id, move |conn, actor, now| {
+        petitions::record_other_business(conn, id, &business, mailing.as_ref(), actor, now)
     })
     .await
 }

@@ -1,0 +1,218 @@
+//! Emails to every confirmed, subscribed signer of a petition: a government response, a
+//! debate, other parliamentary business. A mailing is recorded with what caused it, then
+//! expanded into the outbox a batch at a time, in signature id order, each batch in its own
+//! short transaction so signing never waits long behind it. The mailing's cursor moves in
+//! the same transaction as the batch it queued, and the outbox holds at most one email per
+//! signature per mailing, so a crash resumes where it stopped and nobody is emailed twice.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use domain::state::SignatureState;
+
+use crate::database::{on_each_backend, write_transaction};
+use crate::schema::{email_outbox, signatures, signer_mailings};
+use crate::signatures::EmailKind;
+use crate::{DbConnection, PersistenceError};
+
+/// What a mailing is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailingKind {
+    GovernmentResponse,
+    DebateScheduled,
+    DebateOutcome,
+    OtherBusiness,
+}
+
+impl MailingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailingKind::GovernmentResponse => "government_response",
+            MailingKind::DebateScheduled => "debate_scheduled",
+            MailingKind::DebateOutcome => "debate_outcome",
+            MailingKind::OtherBusiness => "other_business",
+        }
+    }
+}
+
+/// A mailing to start: the subject and the text every signer receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMailing {
+    pub kind: MailingKind,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Records a mailing in the caller's transaction; the workers then send it.
+pub(crate) fn start_mailing(
+    conn: &mut DbConnection,
+    petition_id: i64,
+    mailing: &NewMailing,
+    requested_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(signer_mailings::table)
+        .values((
+            signer_mailings::petition_id.eq(petition_id),
+            signer_mailings::kind.eq(mailing.kind.as_str()),
+            signer_mailings::subject.eq(&mailing.subject),
+            signer_mailings::body.eq(&mailing.body),
+            signer_mailings::requested_by.eq(requested_by),
+            signer_mailings::created_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Queues the next `batch` signers of the oldest unfinished mailing; returns how many signers
+/// it read (0 when there is nothing left to do).
+pub fn queue_next_batch(
+    conn: &mut DbConnection,
+    batch: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, PersistenceError> {
+    write_transaction(conn, |conn| {
+        let unfinished = signer_mailings::table
+            .filter(signer_mailings::finished_at.is_null())
+            .order(signer_mailings::id)
+            .select((
+                signer_mailings::id,
+                signer_mailings::petition_id,
+                signer_mailings::queued_through,
+            ));
+        // Processes share the work: each takes a mailing no other is expanding right now.
+        let next: Option<(i64, i64, i64)> = match conn {
+            DbConnection::Postgres(pg) => {
+                unfinished.for_update().skip_locked().first(pg).optional()?
+            }
+            DbConnection::Sqlite(_) => unfinished.first(conn).optional()?,
+        };
+        let Some((mailing_id, petition_id, queued_through)) = next else {
+            return Ok(0);
+        };
+        let signers: Vec<i64> = signatures::table
+            .filter(signatures::petition_id.eq(petition_id))
+            .filter(signatures::state.eq(SignatureState::Validated.as_str()))
+            .filter(signatures::notify_by_email)
+            .filter(signatures::id.gt(queued_through))
+            .order(signatures::id)
+            .limit(batch)
+            .select(signatures::id)
+            .load(conn)?;
+        let stamp = now.naive_utc();
+        let rows: Vec<_> = signers
+            .iter()
+            .map(|signature_id| {
+                (
+                    email_outbox::kind.eq(EmailKind::SignerMailing.as_str()),
+                    email_outbox::signature_id.eq(*signature_id),
+                    email_outbox::mailing_id.eq(mailing_id),
+                    email_outbox::state.eq("pending"),
+                    email_outbox::next_attempt_at.eq(stamp),
+                    email_outbox::created_at.eq(stamp),
+                )
+            })
+            .collect();
+        // A signer already queued for this mailing (were the cursor ever lost) is skipped.
+        let inserted = if rows.is_empty() {
+            0
+        } else {
+            on_each_backend!(conn, |c| diesel::insert_into(email_outbox::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .execute(c)?)
+        };
+        let queued = i64::try_from(inserted).unwrap_or(i64::MAX);
+        let read = i64::try_from(signers.len()).unwrap_or(i64::MAX);
+        let finished_at = (read < batch).then_some(stamp);
+        diesel::update(signer_mailings::table.find(mailing_id))
+            .set((
+                signer_mailings::queued_through
+                    .eq(signers.last().copied().unwrap_or(queued_through)),
+                signer_mailings::queued.eq(signer_mailings::queued + queued),
+                signer_mailings::finished_at.eq(finished_at),
+            ))
+            .execute(conn)?;
+        Ok(signers.len())
+    })
+}
+
+/// A mailing and how far it has gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailingProgress {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub requested_by: String,
+    pub created_at: NaiveDateTime,
+    /// Signers queued so far.
+    pub queued: i64,
+    /// When every signer had been queued.
+    pub finished_at: Option<NaiveDateTime>,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+#[derive(Queryable)]
+struct MailingRow {
+    id: i64,
+    kind: String,
+    subject: String,
+    requested_by: String,
+    created_at: NaiveDateTime,
+    queued: i64,
+    finished_at: Option<NaiveDateTime>,
+}
+
+/// A petition's mailings, newest first.
+pub fn mailings_of(
+    conn: &mut DbConnection,
+    petition_id: i64,
+) -> Result<Vec<MailingProgress>, PersistenceError> {
+    let mailings: Vec<MailingRow> = signer_mailings::table
+        .filter(signer_mailings::petition_id.eq(petition_id))
+        .order(signer_mailings::id.desc())
+        .select((
+            signer_mailings::id,
+            signer_mailings::kind,
+            signer_mailings::subject,
+            signer_mailings::requested_by,
+            signer_mailings::created_at,
+            signer_mailings::queued,
+            signer_mailings::finished_at,
+        ))
+        .load(conn)?;
+    let mut progress = Vec::with_capacity(mailings.len());
+    for MailingRow {
+        id,
+        kind,
+        subject,
+        requested_by,
+        created_at,
+        queued,
+        finished_at,
+    } in mailings
+    {
+        let mut in_state = |state: &str| -> Result<i64, PersistenceError> {
+            Ok(email_outbox::table
+                .filter(email_outbox::mailing_id.eq(id))
+                .filter(email_outbox::state.eq(state.to_owned()))
+                .select(count_star())
+                .first(conn)?)
+        };
+        let sent = in_state("sent")?;
+        let failed = in_state("failed")?;
+        progress.push(MailingProgress {
+            id,
+            kind,
+            subject,
+            requested_by,
+            created_at,
+            queued,
+            finished_at,
+            sent,
+            failed,
+        });
+    }
+    Ok(progress)
+}
