@@ -1,12 +1,15 @@
 //! The service's background work, in every process: counting confirmed signatures, queueing
-//! mailings to signers, sending email, and reconciling counts. Each step is safe to run in several processes at once.
+//! mailings to signers, sending email, closing petitions at their deadline, and reconciling
+//! counts. Each step is safe to run in several processes at once.
 
 use std::time::Duration;
 
 use chrono::Utc;
+use domain::deadline::london_date;
 use domain::Thresholds;
 use lettre::message::Mailbox;
 use persistence::mailings::queue_next_batch;
+use persistence::petitions::{close_past_deadline, mark_debates_held};
 use persistence::signatures::{count_confirmed, reconcile_all};
 use persistence::Database;
 
@@ -22,6 +25,8 @@ const DELIVER_EVERY: Duration = Duration::from_millis(500);
 /// Signers queued per mailing transaction: short, so signing never waits long behind one.
 pub const MAILING_BATCH: i64 = 1_000;
 const QUEUE_MAILINGS_EVERY: Duration = Duration::from_secs(1);
+/// Closing is computed from the clock on every read; the stored state only has to catch up.
+const TIME_DRIVEN_EVERY: Duration = Duration::from_secs(60);
 /// A breath between mailing batches, for the signing transactions waiting on the database.
 const BETWEEN_MAILING_BATCHES: Duration = Duration::from_millis(20);
 
@@ -41,6 +46,7 @@ impl Workers {
         actix_web::rt::spawn(self.clone().count_forever());
         actix_web::rt::spawn(self.clone().deliver_forever());
         actix_web::rt::spawn(self.clone().queue_mailings_forever());
+        actix_web::rt::spawn(self.clone().time_driven_forever());
         actix_web::rt::spawn(self.reconcile_forever());
     }
 
@@ -125,6 +131,34 @@ impl Workers {
         loop {
             tick.tick().await;
             self.queue_mailings().await;
+        }
+    }
+
+    /// Closes petitions past their deadline and marks debates held once their day has passed.
+    pub async fn run_time_driven(&self) {
+        let now = Utc::now();
+        let done = self
+            .db
+            .run(move |conn| {
+                let closed = close_past_deadline(conn, now)?;
+                let debated = mark_debates_held(conn, london_date(now), now)?;
+                Ok((closed, debated))
+            })
+            .await;
+        match done {
+            Ok((0, 0)) => {}
+            Ok((closed, debated)) => tracing::info!(closed, debated, "time-driven work done"),
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "time-driven work failed; will retry")
+            }
+        }
+    }
+
+    async fn time_driven_forever(self) {
+        let mut tick = tokio::time::interval(TIME_DRIVEN_EVERY);
+        loop {
+            tick.tick().await;
+            self.run_time_driven().await;
         }
     }
 

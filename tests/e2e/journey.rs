@@ -150,3 +150,13 @@ pub(crate) async fn put_as(app: &TestApp, bearer: &str, path: &str, body: Value)
     app.request(Method::PUT, path, &[("authorization", bearer)], Some(&body))
         .await
 }
+
+/// A published petition, and a moderator's and a sysadmin's bearers.
+pub(crate) async fn published(app: &TestApp) -> (i64, String, String) {
+    let smtp = SmtpServer::start();
+    let id = create_sponsored(app, &smtp).await;
+    let moderator = staff_bearer(app, "moderator").await;
+    let opened = moderate(app, &moderator, id, json!({"action": "publish"})).await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    (id, moderator, staff_bearer(app, "sysadmin").await)
+}

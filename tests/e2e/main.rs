@@ -13,3 +13,4 @@ mod responses_and_debates;
 mod signing;
 mod staff;
 mod statistics;
+mod time_driven;

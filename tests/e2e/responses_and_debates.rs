@@ -7,19 +7,8 @@ use serde_json::json;
 use tests::{SmtpServer, TestApp};
 
 use crate::journey::{
-    create, create_sponsored, get_as, integration_bearer, mail_titled, moderate, person, petition,
-    put_as, staff_bearer,
+    create, get_as, integration_bearer, mail_titled, person, petition, published, put_as,
 };
-
-/// A published petition, and a moderator's and a sysadmin's bearers.
-async fn published(app: &TestApp) -> (i64, String, String) {
-    let smtp = SmtpServer::start();
-    let id = create_sponsored(app, &smtp).await;
-    let moderator = staff_bearer(app, "moderator").await;
-    let opened = moderate(app, &moderator, id, json!({"action": "publish"})).await;
-    assert_eq!(opened.status, 200, "{}", opened.text());
-    (id, moderator, staff_bearer(app, "sysadmin").await)
-}
 
 #[actix_web::test]
 async fn a_department_responds_and_parliament_debates_with_their_own_tokens() {

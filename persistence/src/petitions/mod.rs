@@ -8,6 +8,7 @@ mod moderation;
 mod read;
 mod responses_and_debates;
 mod staff_list;
+mod time_driven;
 
 pub(crate) use creation::confirmed_sponsors;
 pub use creation::{create_petition, find_sponsorship, CreatedPetition, NewPetition, Sponsorship};
@@ -31,3 +32,4 @@ pub use responses_and_debates::{
 pub use staff_list::{
     list_for_staff, StaffFacet, StaffListQuery, NEARLY_OVERDUE_AFTER_DAYS, OVERDUE_AFTER_DAYS,
 };
+pub use time_driven::{close_past_deadline, mark_debates_held};
