@@ -9,6 +9,7 @@ pub mod email;
 pub mod moderation;
 pub mod postcode;
 pub mod projection;
+pub mod rejection_reason;
 pub mod responses_and_debates;
 pub mod screening;
 pub mod secret;

@@ -33,6 +33,8 @@ pub enum ValidationError {
     InFuture,
     #[error("must be an https:// address with a host and no spaces")]
     NotHttpsUrl,
+    #[error("must be lowercase letters and dashes only")]
+    NotACode,
 }
 
 /// Trims `raw` and checks the length (in characters) and the characters allowed in free text.

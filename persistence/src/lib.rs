@@ -10,6 +10,7 @@ pub mod migrations;
 pub mod petitions;
 pub mod postcodes;
 pub mod reference;
+pub mod rejection_reasons;
 mod schema;
 pub mod signatures;
 pub mod staff;

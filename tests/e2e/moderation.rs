@@ -313,3 +313,97 @@ async fn staff_find_petitions_by_facet_and_search() {
     let missing = get_as(&app, &reviewer, "/admin/petitions/424242").await;
     assert_eq!(missing.status, 404);
 }
+
+#[actix_web::test]
+async fn sysadmins_manage_rejection_reasons_and_a_reason_in_use_stays() {
+    let app = TestApp::new();
+    let pending = create(&app, &petition("Fund parks", "p@example.com"), "192.0.2.9").await;
+    let sysadmin = staff_bearer(&app, "sysadmin").await;
+    let moderator = staff_bearer(&app, "moderator").await;
+    let reasons = "/admin/rejection-reasons";
+    let reason = json!({
+        "code": "not-a-petition",
+        "title": "Not a petition",
+        "description": "It did not ask for anything.",
+        "hidden": false,
+    });
+    let add = |bearer: &str, body: serde_json::Value| {
+        let bearer = bearer.to_owned();
+        let app = &app;
+        async move {
+            app.request(
+                actix_web::http::Method::POST,
+                reasons,
+                &[("authorization", bearer.as_str())],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    assert_eq!(add(&moderator, reason.clone()).await.status, 403);
+    let added = add(&sysadmin, reason.clone()).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    assert_eq!(add(&sysadmin, reason).await.status, 409);
+    let bad = add(&sysadmin, json!({"code": "Bad Code", "hidden": "no"})).await;
+    assert_eq!(bad.status, 422);
+    let fields: Vec<String> = bad.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["code", "title", "description", "hidden"]);
+
+    let rejected = moderate(
+        &app,
+        &moderator,
+        pending,
+        json!({"action": "reject", "rejection": {"code": "not-a-petition"}}),
+    )
+    .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.text());
+
+    let one = format!("{reasons}/not-a-petition");
+    let in_use = app
+        .request(
+            actix_web::http::Method::DELETE,
+            &one,
+            &[("authorization", sysadmin.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(in_use.status, 409, "{}", in_use.text());
+    let reworded = crate::journey::put_as(
+        &app,
+        &sysadmin,
+        &one,
+        json!({"title": "Not a request", "description": "It asked for nothing.", "hidden": false}),
+    )
+    .await;
+    assert_eq!(reworded.status, 200, "{}", reworded.text());
+
+    let unused = app
+        .request(
+            actix_web::http::Method::DELETE,
+            &format!("{reasons}/honours"),
+            &[("authorization", sysadmin.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(unused.status, 204, "{}", unused.text());
+    let listed = get_as(&app, &moderator, reasons).await.json();
+    let codes: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|reason| reason["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"honours"));
+    assert!(codes.contains(&"not-a-petition"));
+    let log = get_as(&app, &sysadmin, "/admin/audit-log?count=3")
+        .await
+        .json();
+    assert_eq!(log["data"][0]["action"], "rejection_reason.delete");
+    assert_eq!(log["data"][1]["action"], "rejection_reason.update");
+    assert_eq!(log["data"][1]["after"]["title"], "Not a request");
+}

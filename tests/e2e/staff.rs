@@ -261,6 +261,7 @@ fn staff_routes() -> Vec<(Method, String, StaffRole)> {
             let role = security[0]["staff_token"][0].as_str().unwrap();
             let concrete = path
                 .replace("{token_id}", "no-such-token")
+                .replace("{code}", "no-such-reason")
                 .replace("{id}", "1");
             routes.push((
                 method.to_uppercase().parse().unwrap(),

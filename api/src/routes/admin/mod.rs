@@ -6,6 +6,7 @@ mod integrations;
 mod mailings;
 mod moderation;
 mod petitions;
+mod rejection_reasons;
 mod responses_and_debates;
 mod session;
 
@@ -88,6 +89,36 @@ pub fn configure(config: &mut ServiceConfig) {
         Method::GET,
         "/admin/me",
         session::who_am_i,
+    );
+    let reason = "/admin/rejection-reasons/{code}";
+    staff_route(
+        config,
+        sysadmin,
+        Method::PUT,
+        reason,
+        rejection_reasons::update,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::DELETE,
+        reason,
+        rejection_reasons::remove,
+    );
+    let reasons = "/admin/rejection-reasons";
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        reasons,
+        rejection_reasons::list,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        reasons,
+        rejection_reasons::add,
     );
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);
