@@ -91,6 +91,17 @@ impl ApiError {
     pub fn not_found(what: impl Into<String>) -> Self {
         ApiError::NotFound(what.into())
     }
+
+    /// A 422 naming one field, for a fault found only once the database is read.
+    pub fn invalid_field(field: &str, message: &str) -> Self {
+        ApiError::Unprocessable {
+            detail: format!("{field} {message}"),
+            errors: vec![FieldError {
+                field: field.to_owned(),
+                message: message.to_owned(),
+            }],
+        }
+    }
 }
 
 impl ResponseError for ApiError {

@@ -7,7 +7,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use crate::access::StaffRole;
+use crate::access::{Principal, StaffRole};
 use crate::deadline::deadline;
 use crate::state::{
     string_enum, Authority, ModerationEvent, PetitionState, StateMachine, TransitionError,
@@ -56,12 +56,22 @@ impl ModerationAction {
     }
 }
 
-/// What a staff role may decide on the transition table.
-pub fn authority_of(role: StaffRole) -> Option<Authority> {
-    match role {
-        StaffRole::Reviewer => None,
-        StaffRole::Moderator => Some(Authority::Moderator),
-        StaffRole::Sysadmin => Some(Authority::Sysadmin),
+/// What a principal may decide on the transition table: reviewers and systems nothing.
+pub fn authority_of(principal: &Principal) -> Option<Authority> {
+    match principal {
+        Principal::Staff {
+            role: StaffRole::Moderator,
+            ..
+        } => Some(Authority::Moderator),
+        Principal::Staff {
+            role: StaffRole::Sysadmin,
+            ..
+        } => Some(Authority::Sysadmin),
+        Principal::Staff {
+            role: StaffRole::Reviewer,
+            ..
+        }
+        | Principal::Integration { .. } => None,
     }
 }
 

@@ -137,9 +137,9 @@ pub fn queue_next_batch(
     })
 }
 
-/// A mailing and how far it has gone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailingProgress {
+/// A mailing as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Mailing {
     pub id: i64,
     pub kind: String,
     pub subject: String,
@@ -149,19 +149,14 @@ pub struct MailingProgress {
     pub queued: i64,
     /// When every signer had been queued.
     pub finished_at: Option<NaiveDateTime>,
-    pub sent: i64,
-    pub failed: i64,
 }
 
-#[derive(Queryable)]
-struct MailingRow {
-    id: i64,
-    kind: String,
-    subject: String,
-    requested_by: String,
-    created_at: NaiveDateTime,
-    queued: i64,
-    finished_at: Option<NaiveDateTime>,
+/// A mailing and how far its emails have gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailingProgress {
+    pub mailing: Mailing,
+    pub sent: i64,
+    pub failed: i64,
 }
 
 /// A petition's mailings, newest first.
@@ -169,7 +164,7 @@ pub fn mailings_of(
     conn: &mut DbConnection,
     petition_id: i64,
 ) -> Result<Vec<MailingProgress>, PersistenceError> {
-    let mailings: Vec<MailingRow> = signer_mailings::table
+    let mailings: Vec<Mailing> = signer_mailings::table
         .filter(signer_mailings::petition_id.eq(petition_id))
         .order(signer_mailings::id.desc())
         .select((
@@ -182,37 +177,26 @@ pub fn mailings_of(
             signer_mailings::finished_at,
         ))
         .load(conn)?;
-    let mut progress = Vec::with_capacity(mailings.len());
-    for MailingRow {
-        id,
-        kind,
-        subject,
-        requested_by,
-        created_at,
-        queued,
-        finished_at,
-    } in mailings
-    {
-        let mut in_state = |state: &str| -> Result<i64, PersistenceError> {
-            Ok(email_outbox::table
-                .filter(email_outbox::mailing_id.eq(id))
-                .filter(email_outbox::state.eq(state.to_owned()))
-                .select(count_star())
-                .first(conn)?)
-        };
-        let sent = in_state("sent")?;
-        let failed = in_state("failed")?;
-        progress.push(MailingProgress {
-            id,
-            kind,
-            subject,
-            requested_by,
-            created_at,
-            queued,
-            finished_at,
-            sent,
-            failed,
-        });
-    }
-    Ok(progress)
+    let ids: Vec<i64> = mailings.iter().map(|mailing| mailing.id).collect();
+    // One grouped count for all of them, rather than two per mailing.
+    let counts: Vec<(Option<i64>, String, i64)> = email_outbox::table
+        .filter(email_outbox::mailing_id.eq_any(&ids))
+        .filter(email_outbox::state.eq_any(["sent", "failed"]))
+        .group_by((email_outbox::mailing_id, email_outbox::state))
+        .select((email_outbox::mailing_id, email_outbox::state, count_star()))
+        .load(conn)?;
+    let count = |id: i64, state: &str| {
+        counts
+            .iter()
+            .find(|(mailing, in_state, _)| *mailing == Some(id) && in_state == state)
+            .map_or(0, |(_, _, count)| *count)
+    };
+    Ok(mailings
+        .into_iter()
+        .map(|mailing| MailingProgress {
+            sent: count(mailing.id, "sent"),
+            failed: count(mailing.id, "failed"),
+            mailing,
+        })
+        .collect())
 }

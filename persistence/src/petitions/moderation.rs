@@ -115,8 +115,8 @@ pub fn moderate(
                 "code": code,
                 "details": changed.rejection_details,
             })),
-            "opened_at": changed.opened_at.map(|at| at.and_utc().to_rfc3339()),
-            "deadline": changed.deadline.map(|at| at.and_utc().to_rfc3339()),
+            "opened_at": changed.opened_at.map(|at| at.and_utc()),
+            "deadline": changed.deadline.map(|at| at.and_utc()),
         });
         audit::record(
             conn,
@@ -155,10 +155,7 @@ pub(super) fn locked_petition(
 }
 
 /// `Some(hidden)` for a known rejection reason.
-pub(crate) fn reason_is_hidden(
-    conn: &mut DbConnection,
-    code: &str,
-) -> Result<Option<bool>, PersistenceError> {
+fn reason_is_hidden(conn: &mut DbConnection, code: &str) -> Result<Option<bool>, PersistenceError> {
     Ok(rejection_reasons::table
         .find(code)
         .select(rejection_reasons::hidden)

@@ -28,17 +28,23 @@ pub struct Mailing {
 }
 
 impl From<MailingProgress> for Mailing {
-    fn from(progress: MailingProgress) -> Self {
+    fn from(
+        MailingProgress {
+            mailing,
+            sent,
+            failed,
+        }: MailingProgress,
+    ) -> Self {
         Self {
-            id: progress.id,
-            kind: progress.kind,
-            subject: progress.subject,
-            requested_by: progress.requested_by,
-            created_at: progress.created_at.and_utc(),
-            queued: progress.queued,
-            finished_queueing_at: progress.finished_at.map(|at| at.and_utc()),
-            sent: progress.sent,
-            failed: progress.failed,
+            id: mailing.id,
+            kind: mailing.kind,
+            subject: mailing.subject,
+            requested_by: mailing.requested_by,
+            created_at: mailing.created_at.and_utc(),
+            queued: mailing.queued,
+            finished_queueing_at: mailing.finished_at.map(|at| at.and_utc()),
+            sent,
+            failed,
         }
     }
 }

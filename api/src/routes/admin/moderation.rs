@@ -2,7 +2,6 @@
 //! domain's transition table decides what is allowed; a refusal names what is.
 
 use actix_web::{post, web, HttpResponse};
-use domain::access::Principal;
 use domain::moderation::{authority_of, ModerationAction, Refusal};
 use domain::RejectionDetails;
 use persistence::petitions::{self, ModerationOutcome, ModerationRequest};
@@ -61,11 +60,8 @@ pub async fn moderate(
 ) -> Result<HttpResponse, ApiError> {
     let petition_id = parse_id(&id)?;
     let principal = auth.into_inner().principal;
-    let authority = match &principal {
-        Principal::Staff { role, .. } => authority_of(*role),
-        Principal::Integration { .. } => None,
-    }
-    .ok_or_else(|| ApiError::Forbidden("moderating needs the moderator role".to_owned()))?;
+    let authority = authority_of(&principal)
+        .ok_or_else(|| ApiError::Forbidden("moderating needs the moderator role".to_owned()))?;
     let (action, rejection) = read_form(&body)?;
     let request = ModerationRequest {
         petition_id,
@@ -87,13 +83,10 @@ pub async fn moderate(
         ModerationOutcome::NoSuchPetition => Err(ApiError::not_found(format!(
             "there is no petition {petition_id}"
         ))),
-        ModerationOutcome::UnknownReason => Err(ApiError::Unprocessable {
-            detail: "the rejection breaks the rules".to_owned(),
-            errors: vec![crate::error::FieldError {
-                field: "rejection.code".to_owned(),
-                message: "is not a rejection reason: see GET /admin/rejection-reasons".to_owned(),
-            }],
-        }),
+        ModerationOutcome::UnknownReason => Err(ApiError::invalid_field(
+            "rejection.code",
+            "is not a rejection reason: see GET /admin/rejection-reasons",
+        )),
         ModerationOutcome::Refused(refusal) => Err(refused(action, refusal)),
     }
 }
@@ -122,13 +115,7 @@ fn refused(action: ModerationAction, refusal: Refusal) -> ApiError {
         }
         Refusal::NeedsSysadmin => ApiError::Forbidden(format!("{action} here needs a sysadmin")),
         // The form reader asks for a reason before this is reached.
-        Refusal::NoReason => ApiError::Unprocessable {
-            detail: "a rejection needs a reason".to_owned(),
-            errors: vec![crate::error::FieldError {
-                field: "rejection.code".to_owned(),
-                message: "is required to reject".to_owned(),
-            }],
-        },
+        Refusal::NoReason => ApiError::invalid_field("rejection.code", "is required to reject"),
     }
 }
 

@@ -49,10 +49,7 @@ impl StaffPetition {
     pub fn new(row: PetitionRow, principal: &Principal) -> Self {
         let utc = |at: Option<NaiveDateTime>| at.map(|at| at.and_utc());
         let state = PetitionState::parse(&row.state);
-        let authority = match principal {
-            Principal::Staff { role, .. } => authority_of(*role),
-            Principal::Integration { .. } => None,
-        };
+        let authority = authority_of(principal);
         let allowed = state
             .zip(authority)
             .map(|(state, authority)| allowed_actions(state, authority))

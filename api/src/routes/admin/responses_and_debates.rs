@@ -2,12 +2,14 @@
 //! departments' and Parliament's own systems with a scoped integration token.
 
 use actix_web::{post, put, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::deadline::london_date;
 use domain::responses_and_debates::{
     DebateOutcomeForm, DebateOutcomeText, DebateSchedule, GovernmentResponseText,
     OtherBusinessText, ResponseForm,
 };
+use domain::signer_details::FieldErrors;
+use persistence::mailings::NewMailing;
 use persistence::petitions::{self, RecordOutcome};
 use persistence::{DbConnection, PersistenceError};
 use serde_json::Value;
@@ -92,23 +94,26 @@ pub async fn government_response(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let today = london_date(state.clock.now());
-    let mut form = FormReader::new(&body);
-    let fields = ResponseForm {
-        summary: form.text("summary"),
-        details: form.text("details"),
-        responded_on: form.text("responded_on"),
-    };
-    let email_signers = form.flag("email_signers").unwrap_or(false);
-    let response = GovernmentResponseText::parse(&fields, today)
-        .map_err(|faults| form.add_rule_faults(&faults))
-        .ok();
-    let response = form.finish("response", response)?;
-    let mailing = email_signers.then(|| mailings::government_response(&response));
-    record(state, auth, id, move |conn, actor, now| {
-        petitions::record_government_response(conn, id, &response, mailing.as_ref(), actor, now)
-    })
+    save(
+        state,
+        auth,
+        &id,
+        &body,
+        Recording {
+            what: "response",
+            emails_by_default: false,
+            read: |form, today| {
+                let fields = ResponseForm {
+                    summary: form.text("summary"),
+                    details: form.text("details"),
+                    responded_on: form.text("responded_on"),
+                };
+                GovernmentResponseText::parse(&fields, today)
+            },
+            announce: mailings::government_response,
+            store: petitions::record_government_response,
+        },
+    )
     .await
 }
 
@@ -134,20 +139,23 @@ pub async fn debate(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let today = london_date(state.clock.now());
-    let mut form = FormReader::new(&body);
-    let date_of_debate = form.text("scheduled_debate_date");
-    let scheduled_on = form.text("debate_scheduled_on");
-    let email_signers = form.flag("email_signers").unwrap_or(false);
-    let schedule = DebateSchedule::parse(date_of_debate, scheduled_on, today)
-        .map_err(|faults| form.add_rule_faults(&faults))
-        .ok();
-    let schedule = form.finish("debate", schedule)?;
-    let mailing = email_signers.then(|| mailings::debate_scheduled(&schedule));
-    record(state, auth, id, move |conn, actor, now| {
-        petitions::schedule_debate(conn, id, &schedule, mailing.as_ref(), actor, now)
-    })
+    save(
+        state,
+        auth,
+        &id,
+        &body,
+        Recording {
+            what: "debate",
+            emails_by_default: false,
+            read: |form, today| {
+                let date_of_debate = form.text("scheduled_debate_date");
+                let scheduled_on = form.text("debate_scheduled_on");
+                DebateSchedule::parse(date_of_debate, scheduled_on, today)
+            },
+            announce: mailings::debate_scheduled,
+            store: petitions::schedule_debate,
+        },
+    )
     .await
 }
 
@@ -174,28 +182,31 @@ pub async fn debate_outcome(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let today = london_date(state.clock.now());
-    let mut form = FormReader::new(&body);
-    let fields = DebateOutcomeForm {
-        debated: form.flag("debated"),
-        debated_on: form.text("debated_on"),
-        overview: form.text("overview"),
-        transcript_url: form.text("transcript_url"),
-        video_url: form.text("video_url"),
-        debate_pack_url: form.text("debate_pack_url"),
-        public_engagement_url: form.text("public_engagement_url"),
-        debate_summary_url: form.text("debate_summary_url"),
-    };
-    let email_signers = form.flag("email_signers").unwrap_or(false);
-    let outcome = DebateOutcomeText::parse(&fields, today)
-        .map_err(|faults| form.add_rule_faults(&faults))
-        .ok();
-    let outcome = form.finish("outcome", outcome)?;
-    let mailing = email_signers.then(|| mailings::debate_outcome(&outcome));
-    record(state, auth, id, move |conn, actor, now| {
-        petitions::record_debate_outcome(conn, id, &outcome, mailing.as_ref(), actor, now)
-    })
+    save(
+        state,
+        auth,
+        &id,
+        &body,
+        Recording {
+            what: "outcome",
+            emails_by_default: false,
+            read: |form, today| {
+                let fields = DebateOutcomeForm {
+                    debated: form.flag("debated"),
+                    debated_on: form.text("debated_on"),
+                    overview: form.text("overview"),
+                    transcript_url: form.text("transcript_url"),
+                    video_url: form.text("video_url"),
+                    debate_pack_url: form.text("debate_pack_url"),
+                    public_engagement_url: form.text("public_engagement_url"),
+                    debate_summary_url: form.text("debate_summary_url"),
+                };
+                DebateOutcomeText::parse(&fields, today)
+            },
+            announce: mailings::debate_outcome,
+            store: petitions::record_debate_outcome,
+        },
+    )
     .await
 }
 
@@ -237,39 +248,74 @@ pub async fn other_business(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let today = london_date(state.clock.now());
-    let mut form = FormReader::new(&body);
-    let subject = form.text("subject");
-    let text = form.text("body");
-    let occurred_on = form.text("occurred_on");
-    let email_signers = form.flag("email_signers").unwrap_or(true);
-    let business = OtherBusinessText::parse(subject, text, occurred_on, today)
-        .map_err(|faults| form.add_rule_faults(&faults))
-        .ok();
-    let business = form.finish("business", business)?;
-    let mailing = email_signers.then(|| mailings::other_business(&business));
-    record(state, auth, id, move |conn, actor, now| {
-        petitions::record_other_business(conn, id, &business, mailing.as_ref(), actor, now)
-    })
+    save(
+        state,
+        auth,
+        &id,
+        &body,
+        Recording {
+            what: "business",
+            emails_by_default: true,
+            read: |form, today| {
+                let subject = form.text("subject");
+                let text = form.text("body");
+                let occurred_on = form.text("occurred_on");
+                OtherBusinessText::parse(subject, text, occurred_on, today)
+            },
+            announce: mailings::other_business,
+            store: petitions::record_other_business,
+        },
+    )
     .await
 }
 
-/// Runs a recording for the caller and answers with the petition as the public now sees it.
-async fn record(
+/// A persistence function that saves a record on petition `id` for `actor`, with any mailing.
+type Store<T> = fn(
+    &mut DbConnection,
+    i64,
+    &T,
+    Option<&NewMailing>,
+    &str,
+    DateTime<Utc>,
+) -> Result<RecordOutcome, PersistenceError>;
+
+/// How one kind of record is read from its form, announced to signers and stored.
+struct Recording<T> {
+    /// Names the record in a 422's detail.
+    what: &'static str,
+    /// Whether signers are emailed when the request does not say.
+    emails_by_default: bool,
+    /// Reads the fields (given London's date today), naming every fault.
+    read: fn(&mut FormReader<'_>, NaiveDate) -> Result<T, FieldErrors>,
+    announce: fn(&T) -> NewMailing,
+    store: Store<T>,
+}
+
+/// Reads, stores and (if asked) announces a record, and answers with the petition as the
+/// public now sees it.
+async fn save<T: Send + 'static>(
     state: web::Data<AppState>,
     auth: web::ReqData<Authenticated>,
-    id: i64,
-    recording: impl FnOnce(&mut DbConnection, &str, DateTime<Utc>) -> Result<RecordOutcome, PersistenceError>
-        + Send
-        + 'static,
+    raw_id: &str,
+    body: &Value,
+    recording: Recording<T>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.into_inner().principal.actor();
+    let id = parse_id(raw_id)?;
     let now = state.clock.now();
+    let mut form = FormReader::new(body);
+    let read = (recording.read)(&mut form, london_date(now));
+    let email_signers = form
+        .flag("email_signers")
+        .unwrap_or(recording.emails_by_default);
+    let value = read.map_err(|faults| form.add_rule_faults(&faults)).ok();
+    let value = form.finish(recording.what, value)?;
+    let mailing = email_signers.then(|| (recording.announce)(&value));
+    let store = recording.store;
+    let actor = auth.into_inner().principal.actor();
     let (outcome, record) = state
         .db
         .run(move |conn| {
-            let outcome = recording(conn, &actor, now)?;
+            let outcome = store(conn, id, &value, mailing.as_ref(), &actor, now)?;
             Ok((outcome, petitions::find_petition(conn, id)?))
         })
         .await?;
