@@ -74,6 +74,32 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// For edits: `None` when absent (leave it as it is), `Some(None)` when null (clear it).
+    pub fn edited_text(&mut self, field: &'static str) -> Option<Option<&'a str>> {
+        match self.get(field)? {
+            Value::Null => Some(None),
+            Value::String(text) => Some(Some(text.as_str())),
+            _ => {
+                self.fault(field, "must be text or null");
+                None
+            }
+        }
+    }
+
+    /// A list of texts; absent or null reads as empty.
+    pub fn texts(&mut self, field: &'static str) -> Vec<&'a str> {
+        match self.get(field) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                items.iter().filter_map(Value::as_str).collect()
+            }
+            Some(_) => {
+                self.fault(field, "must be a list of texts");
+                Vec::new()
+            }
+        }
+    }
+
     /// `true` or `false`, or `None` when absent or null.
     pub fn flag(&mut self, field: &'static str) -> Option<bool> {
         match self.get(field) {

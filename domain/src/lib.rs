@@ -5,6 +5,7 @@ pub mod access;
 pub mod client_ip;
 pub mod counting;
 pub mod deadline;
+pub mod editing;
 pub mod email;
 pub mod moderation;
 pub mod postcode;

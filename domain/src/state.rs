@@ -210,6 +210,12 @@ impl PetitionState {
         matches!(self, P::Open | P::Closed | P::Rejected)
     }
 
+    /// Whether the petitioners' own words may still be edited by staff: only before anyone
+    /// outside the petition's creator and sponsors has read or signed them.
+    pub fn texts_editable(self) -> bool {
+        PRE_PUBLICATION.contains(&self)
+    }
+
     /// Publishing from `pending` gets its own message: the usual fix is to wait for the creator.
     pub fn publish_refusal(self) -> Option<&'static str> {
         (self == P::Pending).then_some("the creator has not confirmed their email address yet")

@@ -80,6 +80,14 @@ petition_text!(
     /// A note from the Petitions Committee, written by staff and shown publicly.
     CommitteeNote, max = 800, required = false
 );
+petition_text!(
+    /// Staff's private note on a petition, never shown to the public.
+    PrivateNote, max = 10_000, required = false
+);
+petition_text!(
+    /// A government department's or a topic's name.
+    ReferenceName, max = 100, required = true
+);
 
 /// The texts a creator writes, as sent; each optional so a missing one is a field error.
 #[derive(Debug, Clone, Copy, Default)]

@@ -35,6 +35,10 @@ pub enum ValidationError {
     NotHttpsUrl,
     #[error("must be lowercase letters and dashes only")]
     NotACode,
+    #[error("must be letters and digits only")]
+    NotAnAcronym,
+    #[error("must name at most {max} (it names {actual})")]
+    TooMany { max: usize, actual: usize },
 }
 
 /// Trims `raw` and checks the length (in characters) and the characters allowed in free text.

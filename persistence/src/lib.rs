@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod database;
+pub mod departments_and_topics;
 mod error;
 pub mod mailings;
 pub mod migrations;

@@ -142,6 +142,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    petition_notes (petition_id) {
+        petition_id -> BigInt,
+        details -> Text,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     petition_departments (petition_id, department_id) {
         petition_id -> BigInt,
         department_id -> BigInt,
@@ -311,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     debate_outcomes,
     other_parliamentary_business,
     petition_departments,
+    petition_notes,
     petition_topics,
     petition_country_signatures,
     petition_constituency_signatures,

@@ -160,3 +160,14 @@ pub(crate) async fn published(app: &TestApp) -> (i64, String, String) {
     assert_eq!(opened.status, 200, "{}", opened.text());
     (id, moderator, staff_bearer(app, "sysadmin").await)
 }
+
+/// PATCHes `body` to `path` as `bearer`.
+pub(crate) async fn patch_as(app: &TestApp, bearer: &str, path: &str, body: Value) -> TestResponse {
+    app.request(
+        Method::PATCH,
+        path,
+        &[("authorization", bearer)],
+        Some(&body),
+    )
+    .await
+}

@@ -3,6 +3,7 @@
 mod contract;
 mod counting;
 mod creation;
+mod editing;
 mod importer;
 mod journey;
 mod migrations;

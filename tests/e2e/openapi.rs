@@ -21,6 +21,7 @@ fn every_operation_documents_its_responses() {
             ("POST", &item.post),
             ("PUT", &item.put),
             ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
         ];
         let mut found = 0;
         for (method, operation) in operations {
@@ -31,7 +32,8 @@ fn every_operation_documents_its_responses() {
                 responses.keys().any(|status| status.starts_with('2')),
                 "{method} {path} documents its success"
             );
-            if path.contains('{') {
+            // A PUT that creates what it names (201) has nothing to be missing.
+            if path.contains('{') && !responses.contains_key("201") {
                 assert!(
                     responses.contains_key("404"),
                     "{method} {path} documents 404"

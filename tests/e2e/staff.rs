@@ -262,6 +262,7 @@ fn staff_routes() -> Vec<(Method, String, StaffRole)> {
             let concrete = path
                 .replace("{token_id}", "no-such-token")
                 .replace("{code}", "no-such-reason")
+                .replace("{acronym}", "NOSUCH")
                 .replace("{id}", "1");
             routes.push((
                 method.to_uppercase().parse().unwrap(),

@@ -157,10 +157,11 @@ impl<S: OpenApiFactory> OpenApiFactory for Documented<S> {
         let mut paths = self.scope.paths();
         let requirements = security_requirements(&self.access);
         for item in paths.paths.values_mut() {
-            let operations: [&mut Option<Operation>; 4] = [
+            let operations: [&mut Option<Operation>; 5] = [
                 &mut item.get,
                 &mut item.post,
                 &mut item.put,
+                &mut item.patch,
                 &mut item.delete,
             ];
             for operation in operations.into_iter().flatten() {

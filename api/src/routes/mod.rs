@@ -6,7 +6,7 @@ mod creation;
 mod health;
 mod listing;
 mod petitions;
-mod reference;
+pub(crate) mod reference;
 mod signatures;
 mod statistics;
 mod visibility;

@@ -1,6 +1,7 @@
 //! Petitions: their rows, the public read models, the list query and the importer's upsert.
 
 mod creation;
+mod editing;
 mod import;
 mod list;
 mod model;
@@ -12,6 +13,7 @@ mod time_driven;
 
 pub(crate) use creation::confirmed_sponsors;
 pub use creation::{create_petition, find_sponsorship, CreatedPetition, NewPetition, Sponsorship};
+pub use editing::{edit_texts, find_note, save_note, set_tags, EditOutcome, Note};
 pub use import::{
     import_petition, ImportedParliament, NewDepartment, NewOtherBusiness, PetitionImport,
 };

@@ -2,6 +2,8 @@
 //! through [`staff_route`], which enforces and documents who may use it.
 
 mod audit;
+mod departments_and_topics;
+mod editing;
 mod integrations;
 mod mailings;
 mod moderation;
@@ -65,9 +67,25 @@ pub fn configure(config: &mut ServiceConfig) {
     staff_route(
         config,
         any_staff,
-        Method::GET,
-        "/admin/petitions/{id}",
-        petitions::show,
+        Method::PUT,
+        "/admin/petitions/{id}/tags",
+        editing::set_tags,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::PUT,
+        "/admin/petitions/{id}/note",
+        editing::save_note,
+    );
+    let petition = "/admin/petitions/{id}";
+    staff_route(config, any_staff, Method::GET, petition, petitions::show);
+    staff_route(
+        config,
+        moderator,
+        Method::PATCH,
+        petition,
+        editing::edit_texts,
     );
     staff_route(
         config,
@@ -119,6 +137,27 @@ pub fn configure(config: &mut ServiceConfig) {
         Method::POST,
         reasons,
         rejection_reasons::add,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::PUT,
+        "/admin/departments/{acronym}",
+        departments_and_topics::save_department,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/departments",
+        departments_and_topics::list_departments,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::PUT,
+        "/admin/topics/{code}",
+        departments_and_topics::save_topic,
     );
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);

@@ -164,12 +164,69 @@ pub async fn list(
         }))
 }
 
+/// One petition as staff see it: where it is filed, and the private note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffPetitionDetail {
+    #[serde(flatten)]
+    pub petition: StaffPetition,
+    /// Acronyms of the departments it is filed under, in order.
+    pub departments: Vec<String>,
+    /// Codes of its topics, in order.
+    pub topics: Vec<String>,
+    /// Staff's private note; never public.
+    pub note: Option<StaffNote>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffNote {
+    pub details: String,
+    /// Who saved it last: `staff:ID`.
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Reads one petition for staff; 404 if there is no such petition.
+pub(super) async fn load_detail(
+    state: &AppState,
+    id: i64,
+    principal: &Principal,
+) -> Result<StaffPetitionDetail, ApiError> {
+    let (record, note) = state
+        .db
+        .run(move |conn| {
+            let record = petitions::find_petition(conn, id)?;
+            Ok((record, petitions::find_note(conn, id)?))
+        })
+        .await?;
+    let record = record.ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
+    Ok(StaffPetitionDetail {
+        petition: StaffPetition::new(record.petition, principal),
+        departments: record
+            .departments
+            .into_iter()
+            .map(|department| department.acronym)
+            .collect(),
+        topics: record.topics,
+        note: note.map(|note| StaffNote {
+            details: note.details,
+            updated_by: note.updated_by,
+            updated_at: note.updated_at.and_utc(),
+        }),
+    })
+}
+
+pub(super) fn no_store(detail: &StaffPetitionDetail) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(detail)
+}
+
 /// One petition in any state.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "The petition's id")),
     responses(
-        (status = 200, description = "The petition", body = StaffPetition),
+        (status = 200, description = "The petition", body = StaffPetitionDetail),
         (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
@@ -183,15 +240,6 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let record = state
-        .db
-        .run(move |conn| petitions::find_petition(conn, id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(StaffPetition::new(
-            record.petition,
-            &auth.into_inner().principal,
-        )))
+    let detail = load_detail(&state, id, &auth.into_inner().principal).await?;
+    Ok(no_store(&detail))
 }
