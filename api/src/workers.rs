@@ -1,6 +1,6 @@
 //! The service's background work, in every process: counting confirmed signatures, queueing
-//! mailings to signers, sending email, closing petitions at their deadline, and reconciling
-//! counts. Each step is safe to run in several processes at once.
+//! mailings to signers, running invalidations, sending email, closing petitions at their
+//! deadline, and reconciling counts. Each step is safe to run in several processes at once.
 
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use chrono::Utc;
 use domain::deadline::london_date;
 use domain::Thresholds;
 use lettre::message::Mailbox;
+use persistence::invalidations::run_next_batch;
 use persistence::mailings::queue_next_batch;
 use persistence::petitions::{close_past_deadline, mark_debates_held};
 use persistence::signatures::{count_confirmed, reconcile_all};
@@ -25,9 +26,13 @@ const DELIVER_EVERY: Duration = Duration::from_millis(500);
 /// Signers queued per mailing transaction: short, so signing never waits long behind one.
 pub const MAILING_BATCH: i64 = 1_000;
 const QUEUE_MAILINGS_EVERY: Duration = Duration::from_secs(1);
+/// Signatures looked at per invalidation transaction.
+pub const INVALIDATION_BATCH: i64 = 1_000;
+const INVALIDATE_EVERY: Duration = Duration::from_secs(1);
 /// Closing is computed from the clock on every read; the stored state only has to catch up.
 const TIME_DRIVEN_EVERY: Duration = Duration::from_secs(60);
-/// A breath between mailing batches, for the signing transactions waiting on the database.
+/// A breath between mailing and invalidation batches, for the signing transactions waiting
+/// on the database.
 const BETWEEN_MAILING_BATCHES: Duration = Duration::from_millis(20);
 
 #[derive(Clone)]
@@ -47,6 +52,7 @@ impl Workers {
         actix_web::rt::spawn(self.clone().deliver_forever());
         actix_web::rt::spawn(self.clone().queue_mailings_forever());
         actix_web::rt::spawn(self.clone().time_driven_forever());
+        actix_web::rt::spawn(self.clone().invalidate_forever());
         actix_web::rt::spawn(self.reconcile_forever());
     }
 
@@ -123,6 +129,36 @@ impl Workers {
                 }
             }
             tokio::time::sleep(BETWEEN_MAILING_BATCHES).await;
+        }
+    }
+
+    /// Runs the started invalidations a batch at a time, then returns how many signatures it
+    /// struck out.
+    pub async fn run_invalidations(&self) -> usize {
+        let mut struck = 0;
+        loop {
+            let thresholds = self.thresholds;
+            let step = self
+                .db
+                .run(move |conn| run_next_batch(conn, INVALIDATION_BATCH, &thresholds, Utc::now()))
+                .await;
+            match step {
+                Ok(None) => return struck,
+                Ok(Some(batch)) => struck += batch,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "an invalidation failed; will retry");
+                    return struck;
+                }
+            }
+            tokio::time::sleep(BETWEEN_MAILING_BATCHES).await;
+        }
+    }
+
+    async fn invalidate_forever(self) {
+        let mut tick = tokio::time::interval(INVALIDATE_EVERY);
+        loop {
+            tick.tick().await;
+            self.run_invalidations().await;
         }
     }
 

@@ -7,6 +7,7 @@ pub mod counting;
 pub mod deadline;
 pub mod editing;
 pub mod email;
+pub mod invalidation;
 pub mod moderation;
 pub mod postcode;
 pub mod projection;

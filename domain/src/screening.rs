@@ -49,7 +49,7 @@ impl ListEntry {
         }
     }
 
-    fn matches(&self, signer: &Signer<'_>) -> bool {
+    pub fn matches(&self, signer: &Signer<'_>) -> bool {
         match self {
             Self::Domain(pattern) => match pattern.strip_prefix("*.") {
                 Some(parent) => signer

@@ -344,9 +344,55 @@ impl StateMachine for DebateState {
     ];
 }
 
+string_enum!(
+    /// Where an invalidation stands (SPEC §2.4).
+    InvalidationState {
+        /// Described; it may be counted, started or cancelled.
+        Pending => "pending",
+        /// Striking out matching signatures, a batch at a time.
+        Running => "running",
+        Completed => "completed",
+        /// Stopped by a sysadmin; what it struck out stays struck out.
+        Cancelled => "cancelled",
+    }
+);
+
+string_enum!(
+    InvalidationEvent {
+        Start => "start",
+        Finish => "finish",
+        Cancel => "cancel",
+    }
+);
+
+impl StateMachine for InvalidationState {
+    type Event = InvalidationEvent;
+
+    #[rustfmt::skip]
+    const TRANSITIONS: &'static [Transition<Self, InvalidationEvent>] = &[
+        Transition { from: &[InvalidationState::Pending], event: InvalidationEvent::Start, to: InvalidationState::Running, by: Sysadmin },
+        Transition { from: &[InvalidationState::Running], event: InvalidationEvent::Finish, to: InvalidationState::Completed, by: System },
+        Transition { from: &[InvalidationState::Pending, InvalidationState::Running], event: InvalidationEvent::Cancel, to: InvalidationState::Cancelled, by: Sysadmin },
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalidation_runs_once_and_can_be_cancelled_until_it_is_done() {
+        use InvalidationEvent as IE;
+        use InvalidationState as IS;
+        assert_eq!(IS::Pending.apply(IE::Start, Sysadmin), Ok(IS::Running));
+        assert!(IS::Pending.apply(IE::Start, Moderator).is_err());
+        assert_eq!(IS::Running.apply(IE::Finish, System), Ok(IS::Completed));
+        assert_eq!(IS::Running.apply(IE::Cancel, Sysadmin), Ok(IS::Cancelled));
+        for done in [IS::Completed, IS::Cancelled] {
+            assert!(done.allowed_events().is_empty());
+        }
+        assert!(IS::Running.apply(IE::Start, Sysadmin).is_err());
+    }
 
     #[test]
     fn a_confirmed_petition_gathers_sponsors_and_is_published() {

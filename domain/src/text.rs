@@ -85,6 +85,10 @@ petition_text!(
     PrivateNote, max = 10_000, required = false
 );
 petition_text!(
+    /// Why staff did something, in a line.
+    ReasonSummary, max = 500, required = true
+);
+petition_text!(
     /// A government department's or a topic's name.
     ReferenceName, max = 100, required = true
 );

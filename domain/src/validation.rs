@@ -37,6 +37,12 @@ pub enum ValidationError {
     NotACode,
     #[error("must be letters and digits only")]
     NotAnAcronym,
+    #[error("must be an instant written as RFC 3339, e.g. 2026-01-01T12:00:00Z")]
+    InvalidInstant,
+    #[error("must be later than {0}")]
+    NotAfter(&'static str),
+    #[error("must describe the signers: give at least one of name, email, domain, ip, postcode, constituency, country, signed_after or signed_before")]
+    NothingDescribed,
     #[error("must name at most {max} (it names {actual})")]
     TooMany { max: usize, actual: usize },
 }

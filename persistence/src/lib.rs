@@ -6,6 +6,7 @@ pub mod audit;
 mod database;
 pub mod departments_and_topics;
 mod error;
+pub mod invalidations;
 pub mod mailings;
 pub mod migrations;
 pub mod petitions;

@@ -280,6 +280,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    invalidations (id) {
+        id -> BigInt,
+        summary -> Text,
+        state -> Text,
+        petition_id -> Nullable<BigInt>,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        domain -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        postcode -> Nullable<Text>,
+        constituency -> Nullable<Text>,
+        country -> Nullable<Text>,
+        signed_after -> Nullable<Timestamp>,
+        signed_before -> Nullable<Timestamp>,
+        matching_count -> Nullable<BigInt>,
+        counted_at -> Nullable<Timestamp>,
+        invalidated_count -> BigInt,
+        scanned_through -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     signing_list_entries (id) {
         id -> BigInt,
         list -> Text,
@@ -309,6 +336,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     signer_mailings,
     signing_list_entries,
+    invalidations,
     parliaments,
     rejection_reasons,
     countries,

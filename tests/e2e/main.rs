@@ -5,6 +5,7 @@ mod counting;
 mod creation;
 mod editing;
 mod importer;
+mod invalidations;
 mod journey;
 mod migrations;
 mod moderation;

@@ -260,6 +260,27 @@ impl TestApp {
         }
     }
 
+    /// Runs every started invalidation to its end, in small batches, as the workers would;
+    /// returns how many signatures it struck out.
+    pub fn invalidate(&self) -> usize {
+        let mut struck = 0;
+        while let Some(batch) = self
+            .db
+            .run_blocking(|conn| {
+                persistence::invalidations::run_next_batch(
+                    conn,
+                    2,
+                    &domain::Thresholds::default(),
+                    self.clock.now(),
+                )
+            })
+            .expect("invalidations run")
+        {
+            struck += batch;
+        }
+        struck
+    }
+
     /// Queues every mailing to signers and sends every due email through `smtp`, as the
     /// workers would.
     pub fn deliver(&self, smtp: &SmtpServer) -> api::mail::DeliveryReport {

@@ -22,7 +22,7 @@ use crate::{DbConnection, PersistenceError};
 
 /// A confirmed signature waiting to be counted: id, petition, country, constituency, when
 /// it was confirmed.
-type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
+pub(crate) type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
 
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,21 +59,7 @@ pub fn count_confirmed(
         if batch.is_empty() {
             return Ok(CountReport::default());
         }
-        let names = Names::load(conn, &batch)?;
-        let mut tallies: BTreeMap<i64, Tally> = BTreeMap::new();
-        for (_, petition_id, location_code, constituency_code, validated_at) in &batch {
-            let constituency = constituency_code
-                .as_ref()
-                .and_then(|code| names.region_of(code).map(|region| (code.clone(), region)));
-            tallies
-                .entry(*petition_id)
-                .or_default()
-                .add(&CountedSignature {
-                    location_code: location_code.clone(),
-                    constituency,
-                    validated_at: validated_at.unwrap_or(now.naive_utc()).and_utc(),
-                });
-        }
+        let (tallies, names) = tally(conn, &batch, now)?;
         for (petition_id, tally) in &tallies {
             apply_tally(conn, *petition_id, tally, &names, thresholds, now)?;
         }
@@ -88,6 +74,90 @@ pub fn count_confirmed(
             petitions: tallies.len(),
         })
     })
+}
+
+/// What `batch` adds to each petition, and the names of the places it names.
+fn tally(
+    conn: &mut DbConnection,
+    batch: &[Queued],
+    now: DateTime<Utc>,
+) -> Result<(BTreeMap<i64, Tally>, Names), PersistenceError> {
+    let names = Names::load(conn, batch)?;
+    let mut tallies: BTreeMap<i64, Tally> = BTreeMap::new();
+    for (_, petition_id, location_code, constituency_code, validated_at) in batch {
+        let constituency = constituency_code
+            .as_ref()
+            .and_then(|code| names.region_of(code).map(|region| (code.clone(), region)));
+        tallies
+            .entry(*petition_id)
+            .or_default()
+            .add(&CountedSignature {
+                location_code: location_code.clone(),
+                constituency,
+                validated_at: validated_at.unwrap_or(now.naive_utc()).and_utc(),
+            });
+    }
+    Ok((tallies, names))
+}
+
+/// Takes counted signatures, just struck out, off their petitions' counts, breakdowns and
+/// series, in the caller's transaction, moving thresholds back as the table says.
+pub(crate) fn uncount(
+    conn: &mut DbConnection,
+    struck: &[Queued],
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let (tallies, _) = tally(conn, struck, now)?;
+    for (petition_id, tally) in &tallies {
+        lock_count(conn, *petition_id)?.add(conn, -tally.total, thresholds, now)?;
+        subtract_breakdowns(conn, *petition_id, tally)?;
+    }
+    Ok(())
+}
+
+/// Takes `tally` off the petition's breakdowns and series. A row that would reach zero
+/// (or, were the counts ever to drift, below it) is deleted, as if it had never been added.
+/// Plain updates, not the upserts that add: a negative row to insert would break the
+/// tables' `>= 0` checks even when it only meets an existing row.
+fn subtract_breakdowns(
+    conn: &mut DbConnection,
+    petition_id: i64,
+    tally: &Tally,
+) -> Result<(), PersistenceError> {
+    use petition_constituency_signatures as by_constituency;
+    use petition_country_signatures as by_country;
+    use petition_hourly_signatures as by_hour;
+    use petition_region_signatures as by_region;
+    macro_rules! subtract {
+        ($table:ident, $key:expr, $count:expr) => {{
+            let row = $table::table.find((petition_id, $key));
+            diesel::delete(row.filter($table::signature_count.le($count))).execute(conn)?;
+            diesel::update(row)
+                .set($table::signature_count.eq($table::signature_count - $count))
+                .execute(conn)?;
+        }};
+    }
+    for (code, count) in &tally.by_country {
+        subtract!(by_country, code, count);
+    }
+    for (code, count) in &tally.by_constituency {
+        subtract!(by_constituency, code, count);
+    }
+    let region_codes: HashMap<String, String> = regions::table
+        .select((regions::code, regions::ons_code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    for (letter, count) in &tally.by_region {
+        if let Some(ons_code) = region_codes.get(letter) {
+            subtract!(by_region, ons_code, count);
+        }
+    }
+    for (hour, count) in &tally.by_hour {
+        subtract!(by_hour, hour.naive_utc(), count);
+    }
+    Ok(())
 }
 
 /// Names of the places in a batch, as the breakdowns show them.

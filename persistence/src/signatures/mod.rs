@@ -11,6 +11,7 @@ pub use confirm::{
     confirm, confirm_all, unsubscribe, ConfirmOutcome, ConfirmRequest, ConfirmedSignature,
     SignerConstituency,
 };
+pub(crate) use counting::uncount;
 pub use counting::{count_confirmed, CountReport};
 pub use lists::{add_list_entry, load_signing_lists};
 pub(crate) use outbox::queue_emails;

@@ -5,6 +5,7 @@ mod audit;
 mod departments_and_topics;
 mod editing;
 mod integrations;
+mod invalidations;
 mod mailings;
 mod moderation;
 mod petitions;
@@ -158,6 +159,49 @@ pub fn configure(config: &mut ServiceConfig) {
         Method::PUT,
         "/admin/topics/{code}",
         departments_and_topics::save_topic,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/invalidations/{id}/count",
+        invalidations::count,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/invalidations/{id}/start",
+        invalidations::start,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/invalidations/{id}/cancel",
+        invalidations::cancel,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::GET,
+        "/admin/invalidations/{id}",
+        invalidations::show,
+    );
+    let all_invalidations = "/admin/invalidations";
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        all_invalidations,
+        invalidations::describe,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::GET,
+        all_invalidations,
+        invalidations::list,
     );
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);
