@@ -12,7 +12,6 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use domain::Thresholds;
 use ipnet::IpNet;
 use persistence::petitions::CountRow;
 use persistence::Database;
@@ -31,6 +30,7 @@ use crate::links::PublicUrl;
 use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
 use crate::routes::PetitionPage;
+use crate::settings::SettingsCache;
 use crate::signing::{
     confirming_queue, signing_queue, ConfirmingQueue, SigningPolicyCache, SigningQueue,
 };
@@ -49,8 +49,8 @@ pub struct AppState {
     pub confirmations: ConfirmingQueue,
     /// The abuse controls, shared with the signing queue.
     pub signing_policy: SigningPolicyCache,
-    /// The moderation threshold and the most supporters a petition may have.
-    pub thresholds: Thresholds,
+    /// The thresholds, the duration and the switches sysadmins change at run time.
+    pub settings: SettingsCache,
     /// Signs and checks staff and integration tokens.
     pub tokens: TokenKeys,
     pub trusted_proxies: Arc<[IpNet]>,
@@ -84,13 +84,13 @@ impl AppState {
             chrono::Duration::from_std(auth.staff_token_lifetime)
                 .unwrap_or(chrono::Duration::minutes(30)),
         );
-        let thresholds = Thresholds::default();
+        let settings = SettingsCache::default();
         let signing_policy = SigningPolicyCache::default();
         Ok(Self {
             signatures: signing_queue(db.clone(), clock, signing_policy.clone()),
             signing_policy,
-            confirmations: confirming_queue(db.clone(), clock, thresholds),
-            thresholds,
+            confirmations: confirming_queue(db.clone(), clock, settings.clone()),
+            settings,
             tokens,
             db,
             public_url,
@@ -214,7 +214,7 @@ impl Application {
             mailer,
             mail_from: config.mail_from.clone(),
             public_url,
-            thresholds: state.thresholds,
+            settings: state.settings.clone(),
             reconcile_every: config.reconcile_interval,
         }
         .spawn();

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// 403: signed in, but not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
+    /// 503 on purpose: a sysadmin paused this for now.
+    #[error("{0}")]
+    Paused(String),
     /// 429: too many attempts; try again after the given number of seconds.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: i64 },
@@ -115,7 +118,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) | ApiError::ActionNotAllowed { .. } => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Paused(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

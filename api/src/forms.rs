@@ -100,6 +100,25 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// A whole number, or `None` when absent or null.
+    pub fn number(&mut self, field: &'static str) -> Option<i64> {
+        match self.get(field) {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let number = value.as_i64();
+                if number.is_none() {
+                    self.fault(field, "must be a whole number");
+                }
+                number
+            }
+        }
+    }
+
+    /// Whether nothing read so far is at fault.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+
     /// `true` or `false`, or `None` when absent or null.
     pub fn flag(&mut self, field: &'static str) -> Option<bool> {
         match self.get(field) {

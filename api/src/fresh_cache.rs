@@ -49,6 +49,13 @@ impl<K: Hash + Eq, V: Clone> FreshCache<K, V> {
         Ok(value)
     }
 
+    /// Drops what is kept for `key`, so the next read loads it afresh.
+    pub fn forget(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
     fn fresh(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
         let (read_at, value) = entries.get(key)?;

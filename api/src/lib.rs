@@ -17,6 +17,7 @@ pub mod official;
 pub mod openapi;
 pub mod petition_json;
 mod routes;
+pub mod settings;
 pub mod signing;
 pub mod startup;
 pub mod workers;

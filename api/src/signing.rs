@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpRequest;
-use domain::Thresholds;
 use ipnet::IpNet;
 use persistence::signatures::{
     confirm_all, load_signing_lists, sign_all, ConfirmOutcome, ConfirmRequest, NewSignature,
@@ -19,6 +18,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::fresh_cache::FreshCache;
 use crate::group_commit::{GroupCommit, GroupWork};
+use crate::settings::SettingsCache;
 
 /// The most signatures, or confirmations, stored in one transaction.
 const MAX_GROUP: usize = 256;
@@ -35,11 +35,11 @@ pub fn signing_queue(db: Database, clock: Clock, policy: SigningPolicyCache) -> 
     GroupCommit::new(work, MAX_GROUP, WRITERS)
 }
 
-pub fn confirming_queue(db: Database, clock: Clock, thresholds: Thresholds) -> ConfirmingQueue {
+pub fn confirming_queue(db: Database, clock: Clock, settings: SettingsCache) -> ConfirmingQueue {
     let work = Confirming {
         db,
         clock,
-        thresholds,
+        settings,
     };
     GroupCommit::new(work, MAX_GROUP, WRITERS)
 }
@@ -69,7 +69,7 @@ impl GroupWork for Signing {
 pub struct Confirming {
     db: Database,
     clock: Clock,
-    thresholds: Thresholds,
+    settings: SettingsCache,
 }
 
 impl GroupWork for Confirming {
@@ -77,7 +77,8 @@ impl GroupWork for Confirming {
     type Outcome = ConfirmOutcome;
 
     async fn store(&self, group: Arc<[ConfirmRequest]>) -> Result<Vec<ConfirmOutcome>, ApiError> {
-        let (now, thresholds) = (self.clock.now(), self.thresholds);
+        let now = self.clock.now();
+        let thresholds = self.settings.get(&self.db).await?.thresholds;
         Ok(self
             .db
             .run(move |conn| confirm_all(conn, &group, &thresholds, now))

@@ -11,12 +11,14 @@ use lettre::message::Mailbox;
 use persistence::invalidations::run_next_batch;
 use persistence::mailings::queue_next_batch;
 use persistence::petitions::{close_past_deadline, mark_debates_held};
+use persistence::settings::extend_paused_deadlines;
 use persistence::signatures::{count_confirmed, reconcile_all};
-use persistence::Database;
+use persistence::{Database, PersistenceError};
 
 use crate::error::error_chain;
 use crate::links::PublicUrl;
 use crate::mail::{deliver_due, Mailer};
+use crate::settings::SettingsCache;
 
 /// Signatures per counting transaction.
 pub const COUNT_BATCH: i64 = 5_000;
@@ -41,7 +43,7 @@ pub struct Workers {
     pub mailer: Mailer,
     pub mail_from: Mailbox,
     pub public_url: PublicUrl,
-    pub thresholds: Thresholds,
+    pub settings: SettingsCache,
     pub reconcile_every: Duration,
 }
 
@@ -60,12 +62,17 @@ impl Workers {
     pub async fn count_all(&self) -> usize {
         let mut counted = 0;
         loop {
-            let thresholds = self.thresholds;
-            match self
-                .db
-                .run(move |conn| count_confirmed(conn, COUNT_BATCH, &thresholds, Utc::now()))
-                .await
-            {
+            let counted_batch = match self.thresholds().await {
+                Ok(thresholds) => {
+                    self.db
+                        .run(move |conn| {
+                            count_confirmed(conn, COUNT_BATCH, &thresholds, Utc::now())
+                        })
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            match counted_batch {
                 Ok(report) => {
                     counted += report.signatures;
                     if i64::try_from(report.signatures).unwrap_or(0) < COUNT_BATCH {
@@ -80,18 +87,25 @@ impl Workers {
         }
     }
 
+    async fn thresholds(&self) -> Result<Thresholds, PersistenceError> {
+        Ok(self.settings.get(&self.db).await?.thresholds)
+    }
+
     /// Sends every email that is due, then returns how many it handled.
     pub async fn deliver_all(&self) -> usize {
         let mut handled = 0;
         loop {
             let this = self.clone();
+            let Ok(thresholds) = self.thresholds().await else {
+                return handled;
+            };
             let step = actix_web::rt::task::spawn_blocking(move || {
                 deliver_due(
                     &this.db,
                     &this.mailer,
                     &this.public_url,
                     &this.mail_from,
-                    &this.thresholds,
+                    &thresholds,
                     Utc::now(),
                 )
             })
@@ -137,11 +151,16 @@ impl Workers {
     pub async fn run_invalidations(&self) -> usize {
         let mut struck = 0;
         loop {
-            let thresholds = self.thresholds;
-            let step = self
-                .db
-                .run(move |conn| run_next_batch(conn, INVALIDATION_BATCH, &thresholds, Utc::now()))
-                .await;
+            let step = match self.thresholds().await {
+                Ok(thresholds) => {
+                    self.db
+                        .run(move |conn| {
+                            run_next_batch(conn, INVALIDATION_BATCH, &thresholds, Utc::now())
+                        })
+                        .await
+                }
+                Err(error) => Err(error),
+            };
             match step {
                 Ok(None) => return struck,
                 Ok(Some(batch)) => struck += batch,
@@ -170,12 +189,18 @@ impl Workers {
         }
     }
 
-    /// Closes petitions past their deadline and marks debates held once their day has passed.
+    /// Extends deadlines for each midnight spent paused, closes petitions past their deadline
+    /// and marks debates held once their day has passed.
     pub async fn run_time_driven(&self) {
         let now = Utc::now();
         let done = self
             .db
             .run(move |conn| {
+                // Extended first, so a petition given more days by a pause is not closed.
+                let extended = extend_paused_deadlines(conn, now)?;
+                if extended > 0 {
+                    tracing::info!(extended, "deadlines extended for the days spent paused");
+                }
                 let closed = close_past_deadline(conn, now)?;
                 let debated = mark_debates_held(conn, london_date(now), now)?;
                 Ok((closed, debated))
@@ -219,12 +244,15 @@ impl Workers {
         tick.tick().await;
         loop {
             tick.tick().await;
-            let thresholds = self.thresholds;
-            match self
-                .db
-                .run(move |conn| reconcile_all(conn, &thresholds, Utc::now()))
-                .await
-            {
+            let reconciled = match self.thresholds().await {
+                Ok(thresholds) => {
+                    self.db
+                        .run(move |conn| reconcile_all(conn, &thresholds, Utc::now()))
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            match reconciled {
                 Ok(repairs) => tracing::info!(repairs = repairs.len(), "reconciled the counts"),
                 Err(error) => {
                     tracing::error!(error = %error_chain(&error), "reconciliation failed")

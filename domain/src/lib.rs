@@ -15,6 +15,7 @@ pub mod rejection_reason;
 pub mod responses_and_debates;
 pub mod screening;
 pub mod secret;
+pub mod settings;
 pub mod signature;
 pub mod signer;
 pub mod signer_details;

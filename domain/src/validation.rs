@@ -37,6 +37,8 @@ pub enum ValidationError {
     NotACode,
     #[error("must be letters and digits only")]
     NotAnAcronym,
+    #[error("must be a whole number from {min} to {max}")]
+    OutOfRange { min: i64, max: i64 },
     #[error("must be an instant written as RFC 3339, e.g. 2026-01-01T12:00:00Z")]
     InvalidInstant,
     #[error("must be later than {0}")]

@@ -14,6 +14,7 @@ pub mod postcodes;
 pub mod reference;
 pub mod rejection_reasons;
 mod schema;
+pub mod settings;
 pub mod signatures;
 pub mod staff;
 pub mod statistics;

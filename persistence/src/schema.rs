@@ -307,6 +307,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_settings (id) {
+        id -> Integer,
+        moderation_threshold -> Integer,
+        max_sponsors -> Integer,
+        response_threshold -> BigInt,
+        debate_threshold -> BigInt,
+        duration_months -> Integer,
+        collection_paused_since -> Nullable<Timestamp>,
+        extended_through -> Nullable<Timestamp>,
+        trending_enabled -> Bool,
+        breakdowns_enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     signing_list_entries (id) {
         id -> BigInt,
         list -> Text,
@@ -336,6 +352,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_outbox,
     signer_mailings,
     signing_list_entries,
+    site_settings,
     invalidations,
     parliaments,
     rejection_reasons,

@@ -12,6 +12,7 @@ mod moderation;
 mod openapi;
 mod public_reads;
 mod responses_and_debates;
+mod settings;
 mod signing;
 mod staff;
 mod statistics;

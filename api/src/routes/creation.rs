@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::signatures::{submit_signature, Accepted, SignatureForm, TokenParam};
+use super::signatures::{collecting, submit_signature, Accepted, SignatureForm, TokenParam};
 use super::statistics::{ranked_items, RankedItem, RELATED_SIZE};
 use super::visibility::parse_id;
 use crate::app::AppState;
@@ -120,6 +120,7 @@ pub async fn create(
         (status = 409, description = "The petition takes no supporters now: its creator has not confirmed, it has all it can take, or it was published or rejected", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The petition was removed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Signing is paused across the site for now", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/petitions/{id}/sponsors")]
@@ -146,10 +147,11 @@ pub async fn sponsor(
                 "this supporter link is not valid: check that the whole link from the creator was used",
             )
         })?;
+    let settings = collecting(&state).await?;
     may_sponsor(
         sponsorship.state,
         sponsorship.confirmed_sponsors,
-        &state.thresholds,
+        &settings.thresholds,
     )
     .map_err(|refusal| match refusal {
         SponsorRefusal::Removed => ApiError::Gone(refusal.to_string()),

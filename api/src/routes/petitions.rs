@@ -77,6 +77,7 @@ pub(super) async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(raw_id)?;
     let now = state.clock.now();
+    let counts = state.settings.get(&state.db).await?.breakdowns_enabled;
     let load = || {
         let db = state.db.clone();
         async move {
@@ -87,10 +88,10 @@ pub(super) async fn show(
                 // Only open and closed petitions show breakdowns; spare the queries otherwise.
                 let (breakdowns, recent) = match record.petition.state.as_str() {
                     "open" => (
-                        Some(find_breakdowns(conn, id)?),
+                        Some(find_breakdowns(conn, id, counts)?),
                         Some(recent_signatures(conn, id, now)?),
                     ),
-                    "closed" => (Some(find_breakdowns(conn, id)?), None),
+                    "closed" => (Some(find_breakdowns(conn, id, counts)?), None),
                     _ => (None, None),
                 };
                 Ok(Some(PetitionPage {

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+use domain::settings::SiteSettings;
 use domain::state::PetitionState;
 use persistence::signatures::{self, ConfirmOutcome, ConfirmRequest, NewSignature};
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,7 @@ const CHECK_YOUR_EMAIL: &str =
         (status = 409, description = "The petition is not open for signatures", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The petition was taken down", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Signing is paused across the site for now", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/petitions/{id}/signatures")]
@@ -82,8 +84,24 @@ pub async fn sign_petition(
     }
     .check(false)?;
     refuse_unless_signable(petition_id, &petition.state, petition.deadline, now)?;
+    collecting(&state).await?;
 
     submit_signature(&state, &request, &body, petition_id, false).await
+}
+
+/// The settings in force, or 503 while a sysadmin has paused signature collection. Deadlines
+/// move on a day for each midnight spent paused, so nobody loses time to sign.
+pub(super) async fn collecting(state: &AppState) -> Result<SiteSettings, ApiError> {
+    let settings = state.settings.get(&state.db).await?;
+    if settings.collecting() {
+        Ok(settings)
+    } else {
+        Err(ApiError::Paused(
+            "signing is paused across the site for now; please try again later. Petitions' \
+             deadlines are extended for the time lost"
+                .to_owned(),
+        ))
+    }
 }
 
 /// Reads the signer from `body` and stores the signature through group commit. The answer

@@ -202,10 +202,15 @@ pub(super) fn ranked_items(state: &AppState, rows: Vec<RankedPetition>) -> Vec<R
 #[get("/trending.json")]
 pub async fn trending_petitions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let rows = state
-        .db
-        .run(move |conn| trending(conn, now, TRENDING_SIZE))
-        .await?;
+    // Switched off under load, the list is empty rather than gone, so pages still render.
+    let rows = if state.settings.get(&state.db).await?.trending_enabled {
+        state
+            .db
+            .run(move |conn| trending(conn, now, TRENDING_SIZE))
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(super::cacheable_json(
         &ranking(&state, "/trending.json", &[], rows),
         RANKING_MAX_AGE,

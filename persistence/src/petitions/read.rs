@@ -79,7 +79,27 @@ pub fn find_count(conn: &mut DbConnection, id: i64) -> Result<Option<CountRow>, 
         .optional()?)
 }
 
-pub fn find_breakdowns(conn: &mut DbConnection, id: i64) -> Result<Breakdowns, PersistenceError> {
+/// The breakdowns and other business; with `counts` false (switched off under load), only
+/// the other business.
+pub fn find_breakdowns(
+    conn: &mut DbConnection,
+    id: i64,
+    counts: bool,
+) -> Result<Breakdowns, PersistenceError> {
+    let other_business = other_parliamentary_business::table
+        .filter(other_parliamentary_business::petition_id.eq(id))
+        .order((
+            other_parliamentary_business::created_at,
+            other_parliamentary_business::id,
+        ))
+        .select(OtherBusiness::as_select())
+        .load(conn)?;
+    if !counts {
+        return Ok(Breakdowns {
+            other_business,
+            ..Breakdowns::default()
+        });
+    }
     let mut countries = petition_country_signatures::table
         .filter(petition_country_signatures::petition_id.eq(id))
         .select(CountryCount::as_select())
@@ -96,14 +116,6 @@ pub fn find_breakdowns(conn: &mut DbConnection, id: i64) -> Result<Breakdowns, P
         .select(RegionCount::as_select())
         .load(conn)?;
     regions.sort_by(|a, b| a.ons_code.cmp(&b.ons_code));
-    let other_business = other_parliamentary_business::table
-        .filter(other_parliamentary_business::petition_id.eq(id))
-        .order((
-            other_parliamentary_business::created_at,
-            other_parliamentary_business::id,
-        ))
-        .select(OtherBusiness::as_select())
-        .load(conn)?;
     Ok(Breakdowns {
         countries,
         constituencies,

@@ -12,6 +12,7 @@ mod petitions;
 mod rejection_reasons;
 mod responses_and_debates;
 mod session;
+mod settings;
 
 use actix_web::http::Method;
 use domain::access::{Access, IntegrationScope, StaffRole};
@@ -202,6 +203,20 @@ pub fn configure(config: &mut ServiceConfig) {
         Method::GET,
         all_invalidations,
         invalidations::list,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/settings",
+        settings::show,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::PATCH,
+        "/admin/settings",
+        settings::change,
     );
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);

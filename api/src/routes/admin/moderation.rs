@@ -70,7 +70,7 @@ pub async fn moderate(
         authority,
         actor: principal.actor(),
     };
-    let thresholds = state.thresholds;
+    let thresholds = state.settings.get(&state.db).await?.thresholds;
     let now = state.clock.now();
     let outcome = state
         .db
