@@ -5,7 +5,7 @@ use serde_json::json;
 use tests::{SmtpServer, TestApp};
 
 use crate::journey::{
-    create_sponsored, get_as, moderate, patch_as, published, put_as, staff_bearer,
+    create_sponsored, fault_fields, get_as, moderate, patch_as, published, put_as, staff_bearer,
 };
 
 #[actix_web::test]
@@ -37,13 +37,10 @@ async fn a_moderator_edits_the_words_before_publication_and_only_the_note_after(
     )
     .await;
     assert_eq!(faults.status, 422, "{}", faults.text());
-    let fields: Vec<String> = faults.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(fields, ["action", "background", "committee_note"]);
+    assert_eq!(
+        fault_fields(&faults),
+        ["action", "background", "committee_note"]
+    );
     assert_eq!(
         patch_as(&app, &moderator, &path, json!({})).await.status,
         400
@@ -159,13 +156,7 @@ async fn petitions_are_filed_under_departments_and_topics_that_sysadmins_keep() 
     )
     .await;
     assert_eq!(unknown.status, 422, "{}", unknown.text());
-    let fields: Vec<_> = unknown.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].clone())
-        .collect();
-    assert_eq!(fields, [json!("departments"), json!("topics")]);
+    assert_eq!(fault_fields(&unknown), ["departments", "topics"]);
 
     let filed = put_as(
         &app,

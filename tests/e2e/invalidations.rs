@@ -6,7 +6,7 @@ use persistence::signatures::reconcile_all;
 use serde_json::{json, Value};
 use tests::{SmtpServer, TestApp};
 
-use crate::journey::{create_sponsored, get_as, person, staff_bearer};
+use crate::journey::{create_sponsored, fault_fields, get_as, person, staff_bearer};
 
 const PETITION: i64 = 900_010;
 
@@ -139,16 +139,7 @@ async fn a_description_is_checked_and_a_pending_invalidation_can_be_cancelled() 
     )
     .await;
     assert_eq!(faults.status, 422, "{}", faults.text());
-    let fields: Vec<Value> = faults.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].clone())
-        .collect();
-    assert_eq!(
-        fields,
-        [json!("petition_id"), json!("summary"), json!("ip")]
-    );
+    assert_eq!(fault_fields(&faults), ["petition_id", "summary", "ip"]);
     let nothing = post_as(
         &app,
         &sysadmin,

@@ -171,3 +171,16 @@ pub(crate) async fn patch_as(app: &TestApp, bearer: &str, path: &str, body: Valu
     )
     .await
 }
+
+/// The fields a 422 names, in order.
+pub(crate) fn fault_fields(response: &TestResponse) -> Vec<String> {
+    response.json()["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|error| error["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

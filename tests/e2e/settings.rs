@@ -7,7 +7,7 @@ use persistence::settings::extend_paused_deadlines;
 use serde_json::{json, Value};
 use tests::{SmtpServer, TestApp, TestResponse};
 
-use crate::journey::{create_confirmed, get_as, person, staff_bearer};
+use crate::journey::{create_confirmed, fault_fields, get_as, person, staff_bearer};
 
 const PETITION: i64 = 900_020;
 
@@ -48,28 +48,16 @@ async fn new_thresholds_apply_to_counting_and_costly_reads_can_be_switched_off()
     )
     .await;
     assert_eq!(faults.status, 422, "{}", faults.text());
-    let fields: Vec<Value> = faults.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].clone())
-        .collect();
-    assert_eq!(fields, [json!("response_threshold")]);
+    assert_eq!(fault_fields(&faults), ["response_threshold"]);
     let faults = change(
         &app,
         &sysadmin,
         json!({"debate_threshold": 50, "duration_months": 0}),
     )
     .await;
-    let fields: Vec<Value> = faults.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| error["field"].clone())
-        .collect();
     assert_eq!(
-        fields,
-        [json!("debate_threshold"), json!("duration_months")]
+        fault_fields(&faults),
+        ["debate_threshold", "duration_months"]
     );
 
     let changed = change(
