@@ -95,6 +95,15 @@ impl ApiError {
         ApiError::NotFound(what.into())
     }
 
+    /// A 422 naming each field at fault; the detail lists every message.
+    pub fn unprocessable(what: &str, errors: Vec<FieldError>) -> Self {
+        let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+        ApiError::Unprocessable {
+            detail: format!("the {what} was not accepted: {}", messages.join("; ")),
+            errors,
+        }
+    }
+
     /// A 422 naming one field, for a fault found only once the database is read.
     pub fn invalid_field(field: &str, message: &str) -> Self {
         ApiError::Unprocessable {

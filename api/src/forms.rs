@@ -177,17 +177,7 @@ impl<'a> FormReader<'a> {
         });
         match value {
             Some(value) if self.errors.is_empty() => Ok(value),
-            _ => Err(ApiError::Unprocessable {
-                detail: format!(
-                    "the {what} was not accepted: {}",
-                    self.errors
-                        .iter()
-                        .map(|error| error.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                errors: self.errors,
-            }),
+            _ => Err(ApiError::unprocessable(what, self.errors)),
         }
     }
 }

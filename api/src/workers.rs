@@ -13,7 +13,7 @@ use persistence::mailings::queue_next_batch;
 use persistence::petitions::{close_past_deadline, mark_debates_held};
 use persistence::settings::extend_paused_deadlines;
 use persistence::signatures::{count_confirmed, reconcile_all};
-use persistence::{Database, PersistenceError};
+use persistence::{Database, DbConnection, PersistenceError};
 
 use crate::error::error_chain;
 use crate::links::PublicUrl;
@@ -62,16 +62,11 @@ impl Workers {
     pub async fn count_all(&self) -> usize {
         let mut counted = 0;
         loop {
-            let counted_batch = match self.thresholds().await {
-                Ok(thresholds) => {
-                    self.db
-                        .run(move |conn| {
-                            count_confirmed(conn, COUNT_BATCH, &thresholds, Utc::now())
-                        })
-                        .await
-                }
-                Err(error) => Err(error),
-            };
+            let counted_batch = self
+                .with_thresholds(|conn, thresholds| {
+                    count_confirmed(conn, COUNT_BATCH, thresholds, Utc::now())
+                })
+                .await;
             match counted_batch {
                 Ok(report) => {
                     counted += report.signatures;
@@ -89,6 +84,17 @@ impl Workers {
 
     async fn thresholds(&self) -> Result<Thresholds, PersistenceError> {
         Ok(self.settings.get(&self.db).await?.thresholds)
+    }
+
+    /// Runs `work` off the async runtime with the thresholds in force now.
+    async fn with_thresholds<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut DbConnection, &Thresholds) -> Result<R, PersistenceError>
+            + Send
+            + 'static,
+    ) -> Result<R, PersistenceError> {
+        let thresholds = self.thresholds().await?;
+        self.db.run(move |conn| work(conn, &thresholds)).await
     }
 
     /// Sends every email that is due, then returns how many it handled.
@@ -151,16 +157,11 @@ impl Workers {
     pub async fn run_invalidations(&self) -> usize {
         let mut struck = 0;
         loop {
-            let step = match self.thresholds().await {
-                Ok(thresholds) => {
-                    self.db
-                        .run(move |conn| {
-                            run_next_batch(conn, INVALIDATION_BATCH, &thresholds, Utc::now())
-                        })
-                        .await
-                }
-                Err(error) => Err(error),
-            };
+            let step = self
+                .with_thresholds(|conn, thresholds| {
+                    run_next_batch(conn, INVALIDATION_BATCH, thresholds, Utc::now())
+                })
+                .await;
             match step {
                 Ok(None) => return struck,
                 Ok(Some(batch)) => struck += batch,
@@ -244,14 +245,9 @@ impl Workers {
         tick.tick().await;
         loop {
             tick.tick().await;
-            let reconciled = match self.thresholds().await {
-                Ok(thresholds) => {
-                    self.db
-                        .run(move |conn| reconcile_all(conn, &thresholds, Utc::now()))
-                        .await
-                }
-                Err(error) => Err(error),
-            };
+            let reconciled = self
+                .with_thresholds(|conn, thresholds| reconcile_all(conn, thresholds, Utc::now()))
+                .await;
             match reconciled {
                 Ok(repairs) => tracing::info!(repairs = repairs.len(), "reconciled the counts"),
                 Err(error) => {

@@ -113,7 +113,7 @@ pub fn describe(
                 return Ok(None);
             }
         }
-        diesel::insert_into(invalidations::table)
+        let id: i64 = on_each_backend!(conn, |c| diesel::insert_into(invalidations::table)
             .values((
                 invalidations::summary.eq(&criteria.summary),
                 invalidations::state.eq(InvalidationState::Pending.as_str()),
@@ -131,12 +131,9 @@ pub fn describe(
                 invalidations::created_at.eq(stamp),
                 invalidations::updated_at.eq(stamp),
             ))
-            .execute(conn)?;
-        let stored: Invalidation = invalidations::table
-            .filter(invalidations::created_by.eq(actor))
-            .order(invalidations::id.desc())
-            .select(Invalidation::as_select())
-            .first(conn)?;
+            .returning(invalidations::id)
+            .get_result(c)?);
+        let stored = find_invalidation(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
         record(conn, actor, "invalidation.describe", None, &stored, now)?;
         Ok(Some(stored))
     })

@@ -362,6 +362,12 @@ async fn every_staff_route_refuses_every_bad_token_and_admits_its_role() {
                     Some(&json!({})),
                 )
                 .await;
+            // Answers for one member of staff are never kept by a cache, refusals included.
+            assert_eq!(
+                response.header("cache-control").as_deref(),
+                Some("no-store"),
+                "{method} {path} as {role}"
+            );
             if role.includes(*needed) {
                 assert!(
                     ![401, 403].contains(&response.status.as_u16()),

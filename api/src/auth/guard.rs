@@ -3,7 +3,7 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{AppService, HttpServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{header, Method};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{guard, web, HttpMessage, ResponseError};
 use domain::access::{Access, Principal, StaffRole};
@@ -51,21 +51,27 @@ pub fn staff_route<F>(
 }
 
 /// Lets the request through to the handler only if its token grants `access`; otherwise
-/// answers 401 or 403 itself.
+/// answers 401 or 403 itself. Whatever the answer, no cache may keep it: it is for one
+/// member of staff, now.
 async fn require<B: MessageBody>(
     access: Access,
     request: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    match check(access, &request).await {
+    let mut response = match check(access, &request).await {
         Ok(authenticated) => {
             request.extensions_mut().insert(authenticated);
-            Ok(next.call(request).await?.map_into_left_body())
+            next.call(request).await?.map_into_left_body()
         }
-        Err(error) => Ok(request
+        Err(error) => request
             .into_response(error.error_response())
-            .map_into_right_body()),
-    }
+            .map_into_right_body(),
+    };
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 async fn check(access: Access, request: &ServiceRequest) -> Result<Authenticated, ApiError> {

@@ -264,23 +264,23 @@ pub fn find_note(
         .optional()?)
 }
 
-/// Replaces the private note; an empty one deletes it. `false` if there is no such petition.
+/// Replaces the private note; an empty one deletes it.
 pub fn save_note(
     conn: &mut DbConnection,
     petition_id: i64,
     note: &PrivateNote,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<bool, PersistenceError> {
+) -> Result<EditOutcome, PersistenceError> {
     write_transaction(conn, |conn| {
         if locked_petition(conn, petition_id)?.is_none() {
-            return Ok(false);
+            return Ok(EditOutcome::NoSuchPetition);
         }
         let before = find_note(conn, petition_id)?;
         let stamp = now.naive_utc();
         let details = note.as_str();
         match (&before, details.is_empty()) {
-            (None, true) => return Ok(true),
+            (None, true) => return Ok(EditOutcome::Edited),
             (Some(_), true) => {
                 diesel::delete(petition_notes::table.find(petition_id)).execute(conn)?;
             }
@@ -314,6 +314,6 @@ pub fn save_note(
             after: Some(json!(details).to_string()).filter(|_| !details.is_empty()),
         };
         audit::record(conn, &entry, now)?;
-        Ok(true)
+        Ok(EditOutcome::Edited)
     })
 }

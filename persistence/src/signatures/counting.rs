@@ -108,10 +108,10 @@ pub(crate) fn uncount(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let (tallies, _) = tally(conn, struck, now)?;
+    let (tallies, names) = tally(conn, struck, now)?;
     for (petition_id, tally) in &tallies {
         lock_count(conn, *petition_id)?.add(conn, -tally.total, thresholds, now)?;
-        subtract_breakdowns(conn, *petition_id, tally)?;
+        subtract_breakdowns(conn, *petition_id, tally, &names)?;
     }
     Ok(())
 }
@@ -124,6 +124,7 @@ fn subtract_breakdowns(
     conn: &mut DbConnection,
     petition_id: i64,
     tally: &Tally,
+    names: &Names,
 ) -> Result<(), PersistenceError> {
     use petition_constituency_signatures as by_constituency;
     use petition_country_signatures as by_country;
@@ -144,13 +145,8 @@ fn subtract_breakdowns(
     for (code, count) in &tally.by_constituency {
         subtract!(by_constituency, code, count);
     }
-    let region_codes: HashMap<String, String> = regions::table
-        .select((regions::code, regions::ons_code))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
     for (letter, count) in &tally.by_region {
-        if let Some(ons_code) = region_codes.get(letter) {
+        if let Some((ons_code, _)) = names.regions.get(letter) {
             subtract!(by_region, ons_code, count);
         }
     }

@@ -110,10 +110,8 @@ pub async fn audit_log(
             }
             state.public_url.with_query("/admin/audit-log", &query)
         });
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(AuditLogPage {
-            data: entries.into_iter().map(Into::into).collect(),
-            next,
-        }))
+    Ok(HttpResponse::Ok().json(AuditLogPage {
+        data: entries.into_iter().map(Into::into).collect(),
+        next,
+    }))
 }

@@ -1,7 +1,7 @@
 //! The departments and topics petitions are filed under: staff read the departments (topics
 //! are public at `/topics.json`); sysadmins add and rename both.
 
-use actix_web::{get, put, web, HttpResponse};
+use actix_web::{get, put, web, HttpResponse, HttpResponseBuilder};
 use domain::editing::{parse_acronym, DepartmentText};
 use domain::rejection_reason::parse_code;
 use domain::text::ReferenceName;
@@ -52,6 +52,15 @@ pub struct TopicBody {
     pub name: String,
 }
 
+/// 201 for what a PUT added, 200 for what it renamed.
+fn saved(added: bool) -> HttpResponseBuilder {
+    if added {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+}
+
 /// Every department, by acronym.
 #[utoipa::path(
     tag = "admin",
@@ -68,9 +77,7 @@ pub async fn list_departments(state: web::Data<AppState>) -> Result<HttpResponse
         .run(departments_and_topics::list_departments)
         .await?;
     let departments: Vec<DepartmentJson> = departments.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(departments))
+    Ok(HttpResponse::Ok().json(departments))
 }
 
 /// Adds the department with this acronym, or renames it.
@@ -109,12 +116,7 @@ pub async fn save_department(
             departments_and_topics::save_department(conn, &acronym, &text, &actor, now)
         })
         .await?;
-    let mut answer = if added {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(answer.json(DepartmentJson::from(department)))
+    Ok(saved(added).json(DepartmentJson::from(department)))
 }
 
 /// Adds the topic with this code, or renames it.
@@ -149,12 +151,7 @@ pub async fn save_topic(
         .db
         .run(move |conn| departments_and_topics::save_topic(conn, &code, &name, &actor, now))
         .await?;
-    let mut answer = if added {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(answer.json(TopicJson {
+    Ok(saved(added).json(TopicJson {
         code: topic.code,
         name: topic.name,
     }))

@@ -2,14 +2,15 @@
 //! note (any staff). Each answers with the petition as staff now see it.
 
 use actix_web::{patch, put, web, HttpResponse};
-use domain::access::Principal;
+use chrono::{DateTime, Utc};
 use domain::editing::{Tags, TextEdit, TextEditForm};
 use domain::text::PrivateNote;
 use persistence::petitions::{self, EditOutcome};
+use persistence::{DbConnection, PersistenceError};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::petitions::{load_detail, no_store, StaffPetitionDetail};
+use super::petitions::{load_detail, StaffPetitionDetail};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, FieldError, Problem};
@@ -73,13 +74,10 @@ pub async fn edit_texts(
             field: None,
         });
     }
-    let principal = auth.into_inner().principal;
-    let (actor, now) = (principal.actor(), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| petitions::edit_texts(conn, id, &edit, &actor, now))
-        .await?;
-    answer(&state, id, outcome, &principal).await
+    apply_edit(&state, auth, id, move |conn, actor, now| {
+        petitions::edit_texts(conn, id, &edit, actor, now)
+    })
+    .await
 }
 
 /// Where a petition is filed.
@@ -124,13 +122,10 @@ pub async fn set_tags(
         .map_err(|faults| form.add_rule_faults(&faults))
         .ok();
     let tags = form.finish("filing", tags)?;
-    let principal = auth.into_inner().principal;
-    let (actor, now) = (principal.actor(), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| petitions::set_tags(conn, id, &tags, &actor, now))
-        .await?;
-    answer(&state, id, outcome, &principal).await
+    apply_edit(&state, auth, id, move |conn, actor, now| {
+        petitions::set_tags(conn, id, &tags, actor, now)
+    })
+    .await
 }
 
 /// Staff's private note.
@@ -169,66 +164,58 @@ pub async fn save_note(
         .map_err(|error| form.add_rule_faults(&vec![("details", error)]))
         .ok();
     let note = form.finish("note", note)?;
-    let principal = auth.into_inner().principal;
-    let (actor, now) = (principal.actor(), state.clock.now());
-    let found = state
-        .db
-        .run(move |conn| petitions::save_note(conn, id, &note, &actor, now))
-        .await?;
-    let outcome = if found {
-        EditOutcome::Edited
-    } else {
-        EditOutcome::NoSuchPetition
-    };
-    answer(&state, id, outcome, &principal).await
+    apply_edit(&state, auth, id, move |conn, actor, now| {
+        petitions::save_note(conn, id, &note, actor, now)
+    })
+    .await
 }
 
-async fn answer(
+/// Runs one edit as the caller, off the async runtime, and answers with the petition as it
+/// now is, or with why it could not be made.
+async fn apply_edit(
     state: &AppState,
+    auth: web::ReqData<Authenticated>,
     id: i64,
-    outcome: EditOutcome,
-    principal: &Principal,
+    work: impl FnOnce(&mut DbConnection, &str, DateTime<Utc>) -> Result<EditOutcome, PersistenceError>
+        + Send
+        + 'static,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = auth.into_inner().principal;
+    let (actor, now) = (principal.actor(), state.clock.now());
+    let outcome = state.db.run(move |conn| work(conn, &actor, now)).await?;
     match outcome {
-        EditOutcome::Edited => Ok(no_store(&load_detail(state, id, principal).await?)),
+        EditOutcome::Edited => {
+            Ok(HttpResponse::Ok().json(load_detail(state, id, &principal).await?))
+        }
         EditOutcome::NoSuchPetition => {
             Err(ApiError::not_found(format!("there is no petition {id}")))
         }
         EditOutcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
         EditOutcome::UnknownTags(unknown) => {
-            let mut errors = Vec::new();
-            let mut note = |field: &str, tags: &[String], list: &str| {
-                if !tags.is_empty() {
-                    errors.push(FieldError {
-                        field: field.to_owned(),
-                        message: format!(
-                            "{field} names {} that {list} does not hold",
-                            tags.join(", ")
-                        ),
-                    });
-                }
-            };
-            note(
-                "departments",
-                &unknown.departments,
-                "the department list (GET /admin/departments)",
-            );
-            note(
-                "topics",
-                &unknown.topics,
-                "the topic list (GET /topics.json)",
-            );
-            Err(ApiError::Unprocessable {
-                detail: format!(
-                    "the filing was not accepted: {}",
-                    errors
-                        .iter()
-                        .map(|error| error.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+            let lists = [
+                (
+                    "departments",
+                    &unknown.departments,
+                    "the department list (GET /admin/departments)",
                 ),
-                errors,
-            })
+                (
+                    "topics",
+                    &unknown.topics,
+                    "the topic list (GET /topics.json)",
+                ),
+            ];
+            let errors = lists
+                .into_iter()
+                .filter(|(_, tags, _)| !tags.is_empty())
+                .map(|(field, tags, list)| FieldError {
+                    field: field.to_owned(),
+                    message: format!(
+                        "{field} names {} that {list} does not hold",
+                        tags.join(", ")
+                    ),
+                })
+                .collect();
+            Err(ApiError::unprocessable("filing", errors))
         }
     }
 }

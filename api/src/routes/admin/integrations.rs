@@ -125,9 +125,7 @@ pub async fn issue(
             staff::add_integration_token(conn, &stored, &entry, now)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(IssuedIntegrationToken { token, info }))
+    Ok(HttpResponse::Created().json(IssuedIntegrationToken { token, info }))
 }
 
 fn read_form(body: &Value) -> Result<(String, Vec<IntegrationScope>, i64), ApiError> {
@@ -178,9 +176,7 @@ fn read_form(body: &Value) -> Result<(String, Vec<IntegrationScope>, i64), ApiEr
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let tokens = state.db.run(staff::list_integration_tokens).await?;
     let tokens: Vec<IntegrationTokenInfo> = tokens.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(tokens))
+    Ok(HttpResponse::Ok().json(tokens))
 }
 
 /// Revokes a token: the system using it is refused from now on.

@@ -121,12 +121,6 @@ fn staff_actions(events: Vec<InvalidationEvent>) -> Vec<&'static str> {
         .collect()
 }
 
-fn no_store(body: &impl Serialize) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(body)
-}
-
 /// Describes signatures to strike out. Nothing happens to them until it is started.
 #[utoipa::path(
     tag = "admin",
@@ -145,16 +139,10 @@ pub async fn describe(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = FormReader::new(&body);
-    let petition_id = match form.value("petition_id") {
-        None => None,
-        Some(value) => {
-            let id = value.as_i64().filter(|id| *id > 0);
-            if id.is_none() {
-                form.fault("petition_id", "must be a petition's id, a whole number");
-            }
-            id
-        }
-    };
+    let petition_id = form.number("petition_id");
+    if petition_id.is_some_and(|id| id < 1) {
+        form.fault("petition_id", "must be a petition's id, from 1");
+    }
     let fields = CriteriaForm {
         summary: form.text("summary"),
         petition_id,
@@ -202,7 +190,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .run(|conn| invalidations::list_invalidations(conn, LISTED))
         .await?;
     let rows: Vec<InvalidationJson> = rows.into_iter().map(Into::into).collect();
-    Ok(no_store(&rows))
+    Ok(HttpResponse::Ok().json(rows))
 }
 
 /// One invalidation: watch its progress here.
@@ -228,7 +216,7 @@ pub async fn show(
         .run(move |conn| invalidations::find_invalidation(conn, id))
         .await?
         .ok_or_else(|| no_such(id))?;
-    Ok(no_store(&InvalidationJson::from(row)))
+    Ok(HttpResponse::Ok().json(InvalidationJson::from(row)))
 }
 
 fn no_such(id: i64) -> ApiError {
@@ -259,7 +247,7 @@ pub async fn count(
         .run(move |conn| invalidations::count_matching(conn, id, now))
         .await?
         .ok_or_else(|| no_such(id))?;
-    Ok(no_store(&InvalidationJson::from(row)))
+    Ok(HttpResponse::Ok().json(InvalidationJson::from(row)))
 }
 
 /// Starts striking out what it matches; the counts fall as the workers go.
@@ -319,7 +307,7 @@ async fn transition(
         .run(move |conn| invalidations::transition_invalidation(conn, id, event, &actor, now))
         .await?;
     match outcome {
-        Transitioned::Done(row) => Ok(no_store(&InvalidationJson::from(*row))),
+        Transitioned::Done(row) => Ok(HttpResponse::Ok().json(InvalidationJson::from(*row))),
         Transitioned::NotFound => Err(no_such(id)),
         Transitioned::NotAllowed(from, allowed) => {
             let allowed_actions = staff_actions(allowed);

@@ -76,7 +76,5 @@ pub async fn list(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no petition {id}")))?;
     let mailings: Vec<Mailing> = found.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(mailings))
+    Ok(HttpResponse::Ok().json(mailings))
 }

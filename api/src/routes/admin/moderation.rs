@@ -77,9 +77,9 @@ pub async fn moderate(
         .run(move |conn| petitions::moderate(conn, &request, &thresholds, now))
         .await?;
     match outcome {
-        ModerationOutcome::Done(row) => Ok(HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(StaffPetition::new(*row, &principal))),
+        ModerationOutcome::Done(row) => {
+            Ok(HttpResponse::Ok().json(StaffPetition::new(*row, &principal)))
+        }
         ModerationOutcome::NoSuchPetition => Err(ApiError::not_found(format!(
             "there is no petition {petition_id}"
         ))),

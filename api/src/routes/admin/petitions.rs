@@ -151,17 +151,15 @@ pub async fn list(
         .run(move |conn| petitions::list_for_staff(conn, &query, now))
         .await?;
     let principal = auth.into_inner().principal;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(StaffPetitionList {
-            data: rows
-                .into_iter()
-                .map(|row| StaffPetition::new(row, &principal))
-                .collect(),
-            total,
-            page,
-            per_page,
-        }))
+    Ok(HttpResponse::Ok().json(StaffPetitionList {
+        data: rows
+            .into_iter()
+            .map(|row| StaffPetition::new(row, &principal))
+            .collect(),
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// One petition as staff see it: where it is filed, and the private note.
@@ -215,12 +213,6 @@ pub(super) async fn load_detail(
     })
 }
 
-pub(super) fn no_store(detail: &StaffPetitionDetail) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(detail)
-}
-
 /// One petition in any state.
 #[utoipa::path(
     tag = "admin",
@@ -241,5 +233,5 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let detail = load_detail(&state, id, &auth.into_inner().principal).await?;
-    Ok(no_store(&detail))
+    Ok(HttpResponse::Ok().json(detail))
 }

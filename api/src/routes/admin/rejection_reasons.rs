@@ -69,9 +69,7 @@ fn read_text(form: &mut FormReader<'_>) -> Option<ReasonText> {
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let reasons = state.db.run(rejection_reasons::list_reasons).await?;
     let reasons: Vec<Reason> = reasons.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(reasons))
+    Ok(HttpResponse::Ok().json(reasons))
 }
 
 /// Adds a reason.

@@ -320,14 +320,12 @@ async fn save<T: Send + 'static>(
         })
         .await?;
     match (outcome, record) {
-        (RecordOutcome::Recorded, Some(record)) => Ok(HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(PetitionDocument {
-                links: SelfLink {
-                    self_link: state.public_url.petition(id, false),
-                },
-                data: petition_data(record, None, false, &state.public_url, now),
-            })),
+        (RecordOutcome::Recorded, Some(record)) => Ok(HttpResponse::Ok().json(PetitionDocument {
+            links: SelfLink {
+                self_link: state.public_url.petition(id, false),
+            },
+            data: petition_data(record, None, false, &state.public_url, now),
+        })),
         (RecordOutcome::NoSuchPetition, _) | (_, None) => {
             Err(ApiError::not_found(format!("there is no petition {id}")))
         }

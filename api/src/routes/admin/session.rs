@@ -154,11 +154,9 @@ pub async fn who_am_i(auth: web::ReqData<Authenticated>) -> Result<HttpResponse,
     let Principal::Staff { role, .. } = auth.principal else {
         return Err(ApiError::Forbidden("this is for staff".to_owned()));
     };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(WhoAmI {
-            subject: auth.claims.sub.clone(),
-            role: role.as_str().to_owned(),
-            expires_at: auth.claims.expires_at(),
-        }))
+    Ok(HttpResponse::Ok().json(WhoAmI {
+        subject: auth.claims.sub.clone(),
+        role: role.as_str().to_owned(),
+        expires_at: auth.claims.expires_at(),
+    }))
 }

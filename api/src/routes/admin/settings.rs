@@ -68,10 +68,8 @@ pub struct SettingsChange {
     pub breakdowns_enabled: Option<bool>,
 }
 
-fn no_store(settings: SiteSettings) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(SettingsJson::from(settings))
+fn answer(settings: SiteSettings) -> HttpResponse {
+    HttpResponse::Ok().json(SettingsJson::from(settings))
 }
 
 /// The settings in force.
@@ -86,7 +84,7 @@ fn no_store(settings: SiteSettings) -> HttpResponse {
 #[get("")]
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.settings.forget();
-    Ok(no_store(state.settings.get(&state.db).await?))
+    Ok(answer(state.settings.get(&state.db).await?))
 }
 
 /// Changes the settings. New thresholds apply to counts from now on; a new duration to
@@ -133,5 +131,5 @@ pub async fn change(
             Err(faults) => form.add_rule_faults(&faults),
         }
     }
-    form.finish("change", applied).map(no_store)
+    form.finish("change", applied).map(answer)
 }
