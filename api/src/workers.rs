@@ -1,6 +1,6 @@
 //! The service's background work, in every process: counting confirmed signatures, queueing
 //! mailings to signers, running invalidations, sending email, closing petitions at their
-//! deadline, and reconciling counts. Each step is safe to run in several processes at once.
+//! deadline or at dissolution, anonymising signers, and reconciling counts. Each step is safe to run in several processes at once.
 
 use std::time::Duration;
 
@@ -8,8 +8,10 @@ use chrono::Utc;
 use domain::deadline::london_date;
 use domain::Thresholds;
 use lettre::message::Mailbox;
+use persistence::anonymisation::anonymise_next_batch;
 use persistence::invalidations::run_next_batch;
 use persistence::mailings::queue_next_batch;
+use persistence::parliaments::{dissolve_if_due, DissolutionDone};
 use persistence::petitions::{close_past_deadline, mark_debates_held};
 use persistence::settings::extend_paused_deadlines;
 use persistence::signatures::{count_confirmed, reconcile_all};
@@ -31,6 +33,8 @@ const QUEUE_MAILINGS_EVERY: Duration = Duration::from_secs(1);
 /// Signatures looked at per invalidation transaction.
 pub const INVALIDATION_BATCH: i64 = 1_000;
 const INVALIDATE_EVERY: Duration = Duration::from_secs(1);
+/// Signatures wiped per anonymising transaction.
+pub const ANONYMISE_BATCH: i64 = 1_000;
 /// Closing is computed from the clock on every read; the stored state only has to catch up.
 const TIME_DRIVEN_EVERY: Duration = Duration::from_secs(60);
 /// A breath between mailing and invalidation batches, for the signing transactions waiting
@@ -190,8 +194,9 @@ impl Workers {
         }
     }
 
-    /// Extends deadlines for each midnight spent paused, closes petitions past their deadline
-    /// and marks debates held once their day has passed.
+    /// Extends deadlines for each midnight spent paused, closes petitions past their deadline,
+    /// carries out a dissolution that has come, marks debates held once their day has passed,
+    /// and anonymises signers whose time is up.
     pub async fn run_time_driven(&self) {
         let now = Utc::now();
         let done = self
@@ -203,6 +208,10 @@ impl Workers {
                     tracing::info!(extended, "deadlines extended for the days spent paused");
                 }
                 let closed = close_past_deadline(conn, now)?;
+                let dissolved = dissolve_if_due(conn, now)?;
+                if dissolved != DissolutionDone::default() {
+                    tracing::info!(?dissolved, "Parliament has dissolved");
+                }
                 let debated = mark_debates_held(conn, london_date(now), now)?;
                 Ok((closed, debated))
             })
@@ -213,6 +222,29 @@ impl Workers {
             Err(error) => {
                 tracing::error!(error = %error_chain(&error), "time-driven work failed; will retry")
             }
+        }
+        self.anonymise_all().await;
+    }
+
+    /// Wipes the personal details of signers of petitions that stopped collecting six
+    /// months ago, a batch at a time, then returns how many signatures it wiped.
+    pub async fn anonymise_all(&self) -> usize {
+        let mut wiped = 0;
+        loop {
+            let now = Utc::now();
+            match self
+                .db
+                .run(move |conn| anonymise_next_batch(conn, ANONYMISE_BATCH, now))
+                .await
+            {
+                Ok(None) => return wiped,
+                Ok(Some(batch)) => wiped += batch,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "anonymising failed; will retry");
+                    return wiped;
+                }
+            }
+            tokio::time::sleep(BETWEEN_MAILING_BATCHES).await;
         }
     }
 

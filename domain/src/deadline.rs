@@ -9,7 +9,12 @@ pub const CONFIRMATION_GRACE: Duration = Duration::hours(24);
 
 /// The calendar date in London at `instant`.
 pub fn london_date(instant: DateTime<Utc>) -> NaiveDate {
-    instant.with_timezone(&London).date_naive()
+    in_london(instant).date_naive()
+}
+
+/// `instant` on London's clocks, for telling people the time.
+pub fn in_london(instant: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
+    instant.with_timezone(&London)
 }
 
 /// The last millisecond of `date` in London, as UTC.

@@ -9,7 +9,7 @@ use crate::screening::{ListEntry, Signer};
 use crate::signer::comparable_name;
 use crate::signer_details::FieldErrors;
 use crate::text::ReasonSummary;
-use crate::validation::ValidationError;
+use crate::validation::{optional_instant, ValidationError};
 
 /// A description as sent; every field optional, but at least one besides the petition.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,8 +100,8 @@ impl Criteria {
         let postcode = filled(form.postcode).map(normalised_postcode);
         let constituency = filled(form.constituency).map(str::to_ascii_uppercase);
         let country = filled(form.country).map(str::to_ascii_uppercase);
-        let signed_after = instant(&mut faults, "signed_after", form.signed_after);
-        let signed_before = instant(&mut faults, "signed_before", form.signed_before);
+        let signed_after = optional_instant(&mut faults, "signed_after", form.signed_after);
+        let signed_before = optional_instant(&mut faults, "signed_before", form.signed_before);
         if let (Some(after), Some(before)) = (signed_after, signed_before) {
             if before <= after {
                 faults.push(("signed_before", ValidationError::NotAfter("signed_after")));
@@ -191,21 +191,6 @@ impl Criteria {
 /// A text that was given and is not blank.
 fn filled(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|raw| !raw.is_empty())
-}
-
-fn instant(
-    faults: &mut FieldErrors,
-    field: &'static str,
-    raw: Option<&str>,
-) -> Option<DateTime<Utc>> {
-    let raw = filled(raw)?;
-    match DateTime::parse_from_rfc3339(raw) {
-        Ok(at) => Some(at.with_timezone(&Utc)),
-        Err(_) => {
-            faults.push((field, ValidationError::InvalidInstant));
-            None
-        }
-    }
 }
 
 fn normalised_postcode(raw: &str) -> String {

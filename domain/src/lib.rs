@@ -9,6 +9,7 @@ pub mod editing;
 pub mod email;
 pub mod invalidation;
 pub mod moderation;
+pub mod parliament;
 pub mod postcode;
 pub mod projection;
 pub mod rejection_reason;

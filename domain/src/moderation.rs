@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::access::{Principal, StaffRole};
 use crate::deadline::deadline;
+use crate::parliament::closes_at;
 use crate::state::{
     string_enum, Authority, ModerationEvent, PetitionState, StateMachine, TransitionError,
 };
@@ -81,6 +82,8 @@ pub struct PetitionFacts {
     pub state: PetitionState,
     pub opened_at: Option<DateTime<Utc>>,
     pub deadline: Option<DateTime<Utc>>,
+    /// When the sitting parliament dissolves, once announced: no petition outlives it.
+    pub dissolution_at: Option<DateTime<Utc>>,
 }
 
 /// The reason given with a rejection. Whether it is hidden decides between `rejected` and
@@ -125,6 +128,8 @@ pub enum Refusal {
     NeedsSysadmin,
     /// Rejecting needs a reason.
     NoReason,
+    /// Parliament has dissolved: nothing opens until the next one.
+    ParliamentDissolved,
 }
 
 /// Decides `action` on a petition, by the transition table.
@@ -173,10 +178,15 @@ pub fn decide(
         records_rejection: None,
         notice: None,
     };
+    let dissolved = petition.dissolution_at.is_some_and(|at| at < now);
+    if dissolved && matches!(event, M::Publish | M::Republish) {
+        return Err(Refusal::ParliamentDissolved);
+    }
     match event {
         M::Publish => {
             decision.opened_at = Some(now);
-            decision.deadline = Some(deadline(now, thresholds.duration_months, 0));
+            let own = deadline(now, thresholds.duration_months, 0);
+            decision.deadline = Some(closes_at(own, petition.dissolution_at));
             decision.notice = Some(DecisionNotice::Published);
         }
         M::Reject | M::Hide => {
@@ -186,7 +196,11 @@ pub fn decide(
         M::Republish => {
             decision.records_rejection = Some(false);
             decision.notice = Some(DecisionNotice::Published);
-            if let Some(deadline) = petition.deadline.filter(|deadline| *deadline < now) {
+            let kept = petition
+                .deadline
+                .map(|own| closes_at(own, petition.dissolution_at));
+            decision.deadline = kept;
+            if let Some(deadline) = kept.filter(|deadline| *deadline < now) {
                 decision.to = to
                     .apply(M::Close, Authority::System)
                     .unwrap_or(PetitionState::Closed);
@@ -228,6 +242,7 @@ mod tests {
             state,
             opened_at: None,
             deadline: None,
+            dissolution_at: None,
         }
     }
 
@@ -272,6 +287,33 @@ mod tests {
     }
 
     #[test]
+    fn a_petition_published_while_parliament_dissolves_closes_at_the_dissolution() {
+        let dissolving = PetitionFacts {
+            dissolution_at: Some(noon(2020, 3, 1)),
+            ..facts(P::Sponsored)
+        };
+        let decision = decide_now(
+            ModerationAction::Publish,
+            dissolving,
+            None,
+            Authority::Moderator,
+        )
+        .unwrap();
+        assert_eq!(decision.deadline, Some(noon(2020, 3, 1)));
+        let dissolved = PetitionFacts {
+            dissolution_at: Some(noon(2019, 12, 1)),
+            ..dissolving
+        };
+        let refusal = decide_now(
+            ModerationAction::Publish,
+            dissolved,
+            None,
+            Authority::Moderator,
+        );
+        assert_eq!(refusal, Err(Refusal::ParliamentDissolved));
+    }
+
+    #[test]
     fn a_pending_petition_cannot_be_published_and_the_refusal_names_the_actions_left() {
         let refusal = decide_now(
             ModerationAction::Publish,
@@ -312,6 +354,7 @@ mod tests {
             state: P::Hidden,
             opened_at: Some(noon(2019, 1, 1)),
             deadline: Some(noon(2019, 7, 1)),
+            dissolution_at: None,
         };
         assert_eq!(
             decide_now(
@@ -404,6 +447,7 @@ mod tests {
                 state,
                 opened_at: published.then(|| noon(2019, 6, 1)),
                 deadline: published.then(|| noon(2019, 12, 1)),
+                dissolution_at: None,
             };
             let rejection = hidden.map(|hidden| RejectionKind { hidden });
             match decide_now(ModerationAction::ALL[action], petition, rejection, authority) {
@@ -419,6 +463,7 @@ mod tests {
                 }
                 Err(Refusal::NeedsSysadmin) => prop_assert!(!sysadmin),
                 Err(Refusal::NoReason) => prop_assert!(rejection.is_none()),
+                Err(Refusal::ParliamentDissolved) => prop_assert!(false, "nothing dissolved here"),
             }
         }
     }

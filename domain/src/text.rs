@@ -89,6 +89,10 @@ petition_text!(
     ReasonSummary, max = 500, required = true
 );
 petition_text!(
+    /// What staff add to the email telling signers Parliament is dissolving.
+    DissolutionMessage, max = 2000, required = false
+);
+petition_text!(
     /// A government department's or a topic's name.
     ReferenceName, max = 100, required = true
 );

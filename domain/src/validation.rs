@@ -1,6 +1,9 @@
 //! The one error type for input that breaks a rule; the API attaches the field name.
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
+
+use crate::signer_details::FieldErrors;
 
 /// Why a piece of user input was refused. Messages are written for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -41,6 +44,8 @@ pub enum ValidationError {
     OutOfRange { min: i64, max: i64 },
     #[error("must be an instant written as RFC 3339, e.g. 2026-01-01T12:00:00Z")]
     InvalidInstant,
+    #[error("must be in the future")]
+    NotInFuture,
     #[error("must be later than {0}")]
     NotAfter(&'static str),
     #[error("must describe the signers: give at least one of name, email, domain, ip, postcode, constituency, country, signed_after or signed_before")]
@@ -74,4 +79,21 @@ pub(crate) fn required_text(raw: &str, max: usize) -> Result<String, ValidationE
         return Err(ValidationError::Blank);
     }
     Ok(text)
+}
+
+/// An instant written as RFC 3339, when one was given: a blank is `None`, and anything
+/// else unreadable is a fault against `field`.
+pub(crate) fn optional_instant(
+    faults: &mut FieldErrors,
+    field: &'static str,
+    raw: Option<&str>,
+) -> Option<DateTime<Utc>> {
+    let raw = raw.map(str::trim).filter(|raw| !raw.is_empty())?;
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(at) => Some(at.with_timezone(&Utc)),
+        Err(_) => {
+            faults.push((field, ValidationError::InvalidInstant));
+            None
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL (production), with migrations embedded per backend. Every function that touches
 //! the database is blocking; [`Database::run`] moves it off the async runtime.
 
+pub mod anonymisation;
 pub mod audit;
 mod database;
 pub mod departments_and_topics;
@@ -9,6 +10,7 @@ mod error;
 pub mod invalidations;
 pub mod mailings;
 pub mod migrations;
+pub mod parliaments;
 pub mod petitions;
 pub mod postcodes;
 pub mod reference;

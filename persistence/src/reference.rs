@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use domain::parliament::ParliamentFacts;
 use serde::Deserialize;
 
 use crate::database::on_each_backend;
@@ -67,6 +68,21 @@ pub struct Parliament {
     pub response_threshold: i64,
     pub debate_threshold: i64,
     pub archived_at: Option<NaiveDateTime>,
+    pub dissolution_message: Option<String>,
+    pub dissolution_announced_at: Option<NaiveDateTime>,
+    /// The mailing telling signers of open petitions of the dissolution, once started.
+    pub notice_mailing_id: Option<i64>,
+}
+
+impl Parliament {
+    pub fn facts(&self) -> ParliamentFacts {
+        let utc = |at: Option<NaiveDateTime>| at.map(|at| at.and_utc());
+        ParliamentFacts {
+            opening_at: utc(self.opening_at),
+            dissolution_at: utc(self.dissolution_at),
+            archived_at: utc(self.archived_at),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

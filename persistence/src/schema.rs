@@ -11,6 +11,9 @@ diesel::table! {
         response_threshold -> BigInt,
         debate_threshold -> BigInt,
         archived_at -> Nullable<Timestamp>,
+        dissolution_message -> Nullable<Text>,
+        dissolution_announced_at -> Nullable<Timestamp>,
+        notice_mailing_id -> Nullable<BigInt>,
     }
 }
 
@@ -98,6 +101,8 @@ diesel::table! {
         parliament_id -> Nullable<BigInt>,
         archived_at -> Nullable<Timestamp>,
         imported_at -> Nullable<Timestamp>,
+        stopped_at -> Nullable<Timestamp>,
+        anonymised_at -> Nullable<Timestamp>,
         sponsor_token -> Nullable<Text>,
     }
 }
@@ -201,6 +206,14 @@ diesel::joinable!(petition_departments -> departments (department_id));
 diesel::joinable!(petition_topics -> topics (topic_id));
 
 diesel::table! {
+    mailing_recipients (mailing_id, canonical_email) {
+        mailing_id -> BigInt,
+        canonical_email -> Text,
+        signature_id -> BigInt,
+    }
+}
+
+diesel::table! {
     postcodes (postcode) {
         postcode -> Text,
         ons_code -> Text,
@@ -267,7 +280,7 @@ diesel::table! {
 diesel::table! {
     signer_mailings (id) {
         id -> BigInt,
-        petition_id -> BigInt,
+        petition_id -> Nullable<BigInt>,
         kind -> Text,
         subject -> Text,
         body -> Text,
@@ -340,6 +353,7 @@ diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
 diesel::joinable!(petition_constituency_signatures -> petitions (petition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    mailing_recipients,
     audit_log,
     staff_accounts,
     integration_tokens,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::parliament::closes_at;
 use domain::settings::{extended_deadline, pause_extension, SiteSettings};
 use domain::state::PetitionState;
 use domain::Thresholds;
@@ -10,6 +11,7 @@ use serde_json::json;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::database::write_transaction;
+use crate::parliaments::dissolution_in_force;
 use crate::schema::{petitions, site_settings};
 use crate::{DbConnection, PersistenceError};
 
@@ -158,8 +160,13 @@ pub fn extend_paused_deadlines(
             .filter(petitions::deadline.ge(extension.first_midnight.naive_utc()))
             .select((petitions::id, petitions::deadline.assume_not_null()))
             .load(conn)?;
+        // No petition outlives an announced dissolution, pause or not.
+        let dissolution_at = dissolution_in_force(conn)?;
         for (id, deadline) in &open {
-            let moved = extended_deadline(deadline.and_utc(), extension.days);
+            let moved = closes_at(
+                extended_deadline(deadline.and_utc(), extension.days),
+                dissolution_at,
+            );
             diesel::update(petitions::table.find(id))
                 .set((
                     petitions::deadline.eq(moved.naive_utc()),

@@ -61,13 +61,22 @@ pub(crate) async fn support(app: &TestApp, smtp: &SmtpServer, link: &str, n: usi
 /// Creates "Fund libraries" for c@example.com and confirms it; returns its id and the
 /// supporter link from the creator's email.
 pub(crate) async fn create_confirmed(app: &TestApp, smtp: &SmtpServer) -> (i64, String) {
-    let id = create(
-        app,
-        &petition("Fund libraries", "c@example.com"),
-        "192.0.2.1",
-    )
-    .await;
-    let mail = newest_mail(app, smtp, "c@example.com");
+    let creator = ("Fund libraries", "c@example.com", "192.0.2.1");
+    create_confirmed_as(app, smtp, creator).await
+}
+
+/// A petition's action, its creator's email, and the address they create it from (one
+/// address creating many petitions at once looks like abuse).
+pub(crate) type Creator<'a> = (&'a str, &'a str, &'a str);
+
+/// Creates a petition and confirms it; returns its id and the supporter link.
+pub(crate) async fn create_confirmed_as(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    (action, creator, from): Creator<'_>,
+) -> (i64, String) {
+    let id = create(app, &petition(action, creator), from).await;
+    let mail = newest_mail(app, smtp, creator);
     app.get(&mail.link_containing("/verify").unwrap()).await;
     (id, mail.link_containing("/sponsors").unwrap())
 }
@@ -75,7 +84,17 @@ pub(crate) async fn create_confirmed(app: &TestApp, smtp: &SmtpServer) -> (i64, 
 /// Creates "Fund libraries" and gathers the five supporters that put it in the moderation
 /// queue; returns its id.
 pub(crate) async fn create_sponsored(app: &TestApp, smtp: &SmtpServer) -> i64 {
-    let (id, sponsor_link) = create_confirmed(app, smtp).await;
+    create_sponsored_as(app, smtp, ("Fund libraries", "c@example.com", "192.0.2.1")).await
+}
+
+/// Creates a petition and gathers the five supporters that put it in the moderation queue;
+/// returns its id.
+pub(crate) async fn create_sponsored_as(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    creator: Creator<'_>,
+) -> i64 {
+    let (id, sponsor_link) = create_confirmed_as(app, smtp, creator).await;
     for n in 1..=5 {
         assert_eq!(support(app, smtp, &sponsor_link, n).await, 202);
     }
@@ -183,4 +202,28 @@ pub(crate) fn fault_fields(response: &TestResponse) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Signs `id` as `email`, asking for updates or not, and confirms unless told not to.
+pub(crate) async fn sign(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    id: i64,
+    email: &str,
+    updates: bool,
+    confirm: bool,
+) {
+    let local = email.split('@').next().unwrap();
+    let mut body = person(&format!("Signer {local}"), email);
+    body["notify_by_email"] = json!(updates);
+    let ip = format!("203.0.113.{}", email.len());
+    let signed = app
+        .post_json_from(&format!("/petitions/{id}/signatures"), &body, &ip, &[])
+        .await;
+    assert_eq!(signed.status, 202, "{}", signed.text());
+    if confirm {
+        let mail = mail_titled(app, smtp, email, "Please confirm your signature");
+        let confirmed = app.get(&mail.link_containing("/verify").unwrap()).await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    }
 }

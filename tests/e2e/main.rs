@@ -10,6 +10,7 @@ mod journey;
 mod migrations;
 mod moderation;
 mod openapi;
+mod parliaments;
 mod public_reads;
 mod responses_and_debates;
 mod settings;

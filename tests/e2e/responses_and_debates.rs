@@ -7,7 +7,7 @@ use serde_json::json;
 use tests::{SmtpServer, TestApp};
 
 use crate::journey::{
-    create, get_as, integration_bearer, mail_titled, person, petition, published, put_as,
+    create, get_as, integration_bearer, mail_titled, petition, published, put_as, sign,
 };
 
 #[actix_web::test]
@@ -182,30 +182,6 @@ async fn bad_responses_and_debates_are_refused_and_name_each_fault() {
     .await;
     assert_eq!(missing.status, 404);
     drop(smtp);
-}
-
-/// Signs `id` as `email` from `ip`, and confirms unless told not to.
-async fn sign(
-    app: &TestApp,
-    smtp: &SmtpServer,
-    id: i64,
-    email: &str,
-    updates: bool,
-    confirm: bool,
-) {
-    let local = email.split('@').next().unwrap();
-    let mut body = person(&format!("Signer {local}"), email);
-    body["notify_by_email"] = json!(updates);
-    let ip = format!("203.0.113.{}", email.len());
-    let signed = app
-        .post_json_from(&format!("/petitions/{id}/signatures"), &body, &ip, &[])
-        .await;
-    assert_eq!(signed.status, 202, "{}", signed.text());
-    if confirm {
-        let mail = mail_titled(app, smtp, email, "Please confirm your signature");
-        let confirmed = app.get(&mail.link_containing("/verify").unwrap()).await;
-        assert_eq!(confirmed.status, 200, "{}", confirmed.text());
-    }
 }
 
 #[actix_web::test]

@@ -1,7 +1,8 @@
 //! The words of mailings to every subscribed signer, written when the mailing starts, so
 //! every signer reads what was recorded at that moment however long the sending takes.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::deadline::in_london;
 use domain::responses_and_debates::{
     DebateOutcomeText, DebateSchedule, GovernmentResponseText, OtherBusinessText,
 };
@@ -87,6 +88,27 @@ pub fn other_business(business: &OtherBusinessText) -> NewMailing {
     }
 }
 
+/// To every subscribed signer of an open petition, once per address.
+pub fn dissolution(dissolution_at: DateTime<Utc>, message: Option<&str>) -> NewMailing {
+    let london = in_london(dissolution_at);
+    let mut body = format!(
+        "Parliament will be dissolved at {} on {} for a general election. Every open \
+         petition, including the ones you signed, will close then, whatever its closing date, \
+         and nobody will be able to sign them after that.",
+        london.format("%-I:%M%P"),
+        london.format("%A %-d %B %Y"),
+    );
+    if let Some(message) = message {
+        body.push_str("\n\n");
+        body.push_str(message);
+    }
+    NewMailing {
+        kind: MailingKind::Dissolution,
+        subject: "Parliament is being dissolved: petitions will close early".to_owned(),
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +131,19 @@ mod tests {
             .body
             .contains("Read the transcript: https://hansard.parliament.uk/1"));
         assert!(!mailing.body.contains("Watch the debate"));
+    }
+
+    #[test]
+    fn a_dissolution_notice_names_the_london_time_and_adds_the_message() {
+        let at = "2029-05-20T23:01:00Z".parse().unwrap();
+        let mailing = dissolution(at, Some("The election is on 4 July."));
+        assert!(
+            mailing
+                .body
+                .starts_with("Parliament will be dissolved at 12:01am on Monday 21 May 2029"),
+            "{}",
+            mailing.body
+        );
+        assert!(mailing.body.ends_with("\n\nThe election is on 4 July."));
     }
 }

@@ -4,6 +4,7 @@
 use domain::Thresholds;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
+use persistence::mailings::MailingKind;
 use persistence::signatures::{EmailKind, OutgoingEmail, RejectionMail};
 use thiserror::Error;
 
@@ -176,6 +177,21 @@ pub fn render(
                 reason = rejection_text(signature.rejection.as_ref()),
             ),
         ),
+        EmailKind::SignerMailing if is_dissolution(email) => {
+            let mailing = email.mailing.as_ref().ok_or(RenderError::NoMailing)?;
+            (
+                mailing.subject.clone(),
+                format!(
+                    "Dear {name},\n\n\
+                     {body}\n\n\
+                     One of the petitions you signed: \"{action}\": {petition}\n\n\
+                     To receive no more emails about this petition: {unsubscribe}\n",
+                    name = signature.name,
+                    body = mailing.body,
+                    action = signature.petition_action,
+                ),
+            )
+        }
         EmailKind::SignerMailing => {
             let mailing = email.mailing.as_ref().ok_or(RenderError::NoMailing)?;
             (
@@ -209,4 +225,12 @@ pub fn render(
         "List-Unsubscribe=One-Click".to_owned(),
     ));
     Ok(message)
+}
+
+/// A dissolution notice goes once to an address that may have signed many petitions.
+fn is_dissolution(email: &OutgoingEmail) -> bool {
+    email
+        .mailing
+        .as_ref()
+        .is_some_and(|mailing| mailing.kind == MailingKind::Dissolution.as_str())
 }

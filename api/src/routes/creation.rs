@@ -4,6 +4,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use domain::secret::tokens_match;
 use domain::sponsorship::{may_sponsor, SponsorRefusal};
 use domain::{PetitionText, PetitionTextForm};
+use persistence::parliaments::current_parliament;
 use persistence::petitions::{create_petition, find_sponsorship, NewPetition};
 use persistence::statistics::like_text;
 use serde::Serialize;
@@ -52,6 +53,7 @@ pub struct PetitionCreated {
     responses(
         (status = 202, description = "Stored; an email with the confirmation and supporter links is on its way", body = PetitionCreated),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Parliament is dissolved: no new petitions until the next opens", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -84,6 +86,14 @@ pub async fn create(
         sponsor_token: new_token()?,
     };
     let now = state.clock.now();
+    let sitting = state.db.run(current_parliament).await?;
+    if !sitting.is_some_and(|parliament| parliament.facts().phase(now).takes_petitions()) {
+        return Err(ApiError::Conflict(
+            "Parliament has been dissolved for a general election: new petitions can be \
+             started once the next Parliament opens"
+                .to_owned(),
+        ));
+    }
     let policy = state.signing_policy.get(&state.db).await?;
     let (created, similar) = state
         .db

@@ -60,6 +60,8 @@ pub struct ParliamentJson {
     pub opening_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub dissolution_at: Option<Timestamp>,
+    /// Ours: what staff announced with the dissolution, for a banner on the site.
+    pub dissolution_message: Option<String>,
     pub response_threshold: i64,
     pub debate_threshold: i64,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -79,6 +81,7 @@ pub async fn parliaments(state: web::Data<AppState>) -> Result<HttpResponse, Api
             government: row.government,
             opening_at: row.opening_at.map(Timestamp),
             dissolution_at: row.dissolution_at.map(Timestamp),
+            dissolution_message: row.dissolution_message,
             response_threshold: row.response_threshold,
             debate_threshold: row.debate_threshold,
             archived_at: row.archived_at.map(Timestamp),

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::model::PetitionRow;
 use crate::audit::{self, NewAuditEntry};
 use crate::database::write_transaction;
+use crate::parliaments::dissolution_in_force;
 use crate::schema::{petitions, rejection_reasons, signatures};
 use crate::signatures::{queue_emails, EmailKind, QueuedEmail};
 use crate::{DbConnection, PersistenceError};
@@ -62,6 +63,7 @@ pub fn moderate(
             state,
             opened_at: row.opened_at.map(|at| at.and_utc()),
             deadline: row.deadline.map(|at| at.and_utc()),
+            dissolution_at: dissolution_in_force(conn)?,
         };
         let decision = match decide(
             request.action,

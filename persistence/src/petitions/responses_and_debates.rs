@@ -312,7 +312,7 @@ fn on_published_petition(
             now,
         )?;
         if let Some(mailing) = mailing {
-            start_mailing(conn, petition_id, mailing, actor, now)?;
+            start_mailing(conn, Some(petition_id), mailing, actor, now)?;
         }
         Ok(RecordOutcome::Recorded)
     })

@@ -123,6 +123,8 @@ pub struct OutgoingEmail {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct MailingMail {
+    /// `MailingKind::as_str`: a dissolution notice is worded for every petition signed.
+    pub kind: String,
     pub subject: String,
     pub body: String,
 }
@@ -225,7 +227,12 @@ pub fn claim_due(
                             .nullable(),
                     ),
                     about.field(signatures::name).nullable(),
-                    (signer_mailings::subject, signer_mailings::body).nullable(),
+                    (
+                        signer_mailings::kind,
+                        signer_mailings::subject,
+                        signer_mailings::body,
+                    )
+                        .nullable(),
                 ))
                 .load(conn)?;
         Ok(rows

@@ -8,6 +8,7 @@ mod integrations;
 mod invalidations;
 mod mailings;
 mod moderation;
+mod parliament;
 mod petitions;
 mod rejection_reasons;
 mod responses_and_debates;
@@ -217,6 +218,41 @@ pub fn configure(config: &mut ServiceConfig) {
         Method::PATCH,
         "/admin/settings",
         settings::change,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/parliament/dissolution/emails",
+        parliament::notify_signers,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::PUT,
+        "/admin/parliament/dissolution",
+        parliament::announce_dissolution,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/parliament/archive",
+        parliament::archive,
+    );
+    staff_route(
+        config,
+        any_staff,
+        Method::GET,
+        "/admin/parliament",
+        parliament::show,
+    );
+    staff_route(
+        config,
+        sysadmin,
+        Method::POST,
+        "/admin/parliaments",
+        parliament::open,
     );
     let tokens = "/admin/integration-tokens";
     staff_route(config, sysadmin, Method::POST, tokens, integrations::issue);

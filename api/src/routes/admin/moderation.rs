@@ -116,6 +116,10 @@ fn refused(action: ModerationAction, refusal: Refusal) -> ApiError {
         Refusal::NeedsSysadmin => ApiError::Forbidden(format!("{action} here needs a sysadmin")),
         // The form reader asks for a reason before this is reached.
         Refusal::NoReason => ApiError::invalid_field("rejection.code", "is required to reject"),
+        Refusal::ParliamentDissolved => ApiError::Conflict(format!(
+            "Parliament has been dissolved: nothing can be given the action {action} until the \
+             next Parliament opens"
+        )),
     }
 }
 
