@@ -7,6 +7,7 @@ mod editing;
 mod importer;
 mod invalidations;
 mod journey;
+mod lifecycle;
 mod migrations;
 mod moderation;
 mod openapi;

@@ -238,19 +238,16 @@ impl TestApp {
             .expect("the SQL runs");
     }
 
-    /// Counts every confirmed signature now, as the background counter would.
+    /// Counts every confirmed signature now, with the thresholds in force, as the background
+    /// counter would.
     pub fn count(&self) -> usize {
         let mut counted = 0;
         loop {
             let report = self
                 .db
                 .run_blocking(|conn| {
-                    persistence::signatures::count_confirmed(
-                        conn,
-                        2,
-                        &domain::Thresholds::default(),
-                        self.clock.now(),
-                    )
+                    let thresholds = persistence::settings::load_settings(conn)?.thresholds;
+                    persistence::signatures::count_confirmed(conn, 2, &thresholds, self.clock.now())
                 })
                 .expect("counting works");
             counted += report.signatures;
@@ -267,12 +264,8 @@ impl TestApp {
         while let Some(batch) = self
             .db
             .run_blocking(|conn| {
-                persistence::invalidations::run_next_batch(
-                    conn,
-                    2,
-                    &domain::Thresholds::default(),
-                    self.clock.now(),
-                )
+                let thresholds = persistence::settings::load_settings(conn)?.thresholds;
+                persistence::invalidations::run_next_batch(conn, 2, &thresholds, self.clock.now())
             })
             .expect("invalidations run")
         {
@@ -292,6 +285,11 @@ impl TestApp {
         {}
         let mailer = api::mail::Mailer::new(Some(&smtp.url()), 32, std::env::temp_dir())
             .expect("a valid SMTP URL");
+        let thresholds = self
+            .db
+            .run_blocking(persistence::settings::load_settings)
+            .expect("the settings read")
+            .thresholds;
         api::mail::deliver_due(
             &self.db,
             &mailer,
@@ -299,7 +297,7 @@ impl TestApp {
             &"Petitions <no-reply@petitions.test>"
                 .parse()
                 .expect("a mailbox"),
-            &domain::Thresholds::default(),
+            &thresholds,
             self.clock.now(),
         )
         .expect("delivery works")
