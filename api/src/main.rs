@@ -35,6 +35,12 @@ fn main() -> anyhow::Result<()> {
         Command::Staff {
             command: StaffCommand::Add { email, role },
         } => api::cli::add_staff(&config, &email, &role, std::io::stdin().lock()).map(|_| ()),
+        Command::Staff {
+            command: StaffCommand::SetRole { email, role },
+        } => api::cli::change_staff_role(&config, &email, &role).map(|_| ()),
+        Command::Staff {
+            command: StaffCommand::Remove { email },
+        } => api::cli::remove_staff(&config, &email).map(|_| ()),
         Command::Openapi => {
             print!("{}", api::openapi::yaml().map_err(anyhow::Error::msg)?);
             Ok(())

@@ -397,6 +397,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
     }
 }
 

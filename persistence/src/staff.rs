@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::access::after_failed_login;
 
 use crate::audit::{self, NewAuditEntry};
 use crate::database::{on_each_backend, write_transaction};
@@ -15,40 +16,150 @@ pub struct StaffAccount {
     pub email: String,
     pub role: String,
     pub password_hash: String,
-    pub failed_logins: i32,
-    pub locked_until: Option<NaiveDateTime>,
 }
 
-/// Adds a member of staff; an email already in use is refused, naming it.
+/// Adds a member of staff, or brings back one who was removed, with a new role and
+/// password; an email in use by someone current is refused, naming it. Audited as `actor`.
 pub fn add_staff(
     conn: &mut DbConnection,
     email: &str,
     role: &str,
     password_hash: &str,
+    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, PersistenceError> {
-    let taken: i64 = staff_accounts::table
+    write_transaction(conn, |conn| {
+        let existing: Option<(i64, Option<NaiveDateTime>)> = staff_accounts::table
+            .filter(staff_accounts::email.eq(email))
+            .select((staff_accounts::id, staff_accounts::removed_at))
+            .first(conn)
+            .optional()?;
+        let stamp = now.naive_utc();
+        let id = match existing {
+            Some((_, None)) => {
+                return Err(PersistenceError::InvalidInput(format!(
+                    "there is already a staff account for {email}"
+                )))
+            }
+            Some((id, Some(_))) => {
+                diesel::update(staff_accounts::table.find(id))
+                    .set((
+                        staff_accounts::role.eq(role),
+                        staff_accounts::password_hash.eq(password_hash),
+                        staff_accounts::failed_logins.eq(0),
+                        staff_accounts::locked_until.eq(None::<NaiveDateTime>),
+                        staff_accounts::removed_at.eq(None::<NaiveDateTime>),
+                        staff_accounts::updated_at.eq(stamp),
+                    ))
+                    .execute(conn)?;
+                id
+            }
+            None => on_each_backend!(conn, |c| diesel::insert_into(staff_accounts::table)
+                .values((
+                    staff_accounts::email.eq(email),
+                    staff_accounts::role.eq(role),
+                    staff_accounts::password_hash.eq(password_hash),
+                    staff_accounts::created_at.eq(stamp),
+                    staff_accounts::updated_at.eq(stamp),
+                ))
+                .returning(staff_accounts::id)
+                .get_result(c)?),
+        };
+        record_staff_change(conn, actor, "staff.add", id, None, Some(role), now)?;
+        Ok(id)
+    })
+}
+
+/// What a change to a staff account did, for the audit log.
+fn record_staff_change(
+    conn: &mut DbConnection,
+    actor: &str,
+    action: &str,
+    id: i64,
+    before: Option<&str>,
+    after: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let role = |role: Option<&str>| Some(serde_json::json!({ "role": role }).to_string());
+    let subject = format!("staff:{id}");
+    let entry = NewAuditEntry {
+        actor,
+        action,
+        petition_id: None,
+        subject: Some(&subject),
+        before: role(before),
+        after: role(after),
+    };
+    audit::record(conn, &entry, now)
+}
+
+/// The current account for `email`, locked against other changes until the transaction
+/// ends; an unknown or removed one is refused, naming it.
+fn current_account(
+    conn: &mut DbConnection,
+    email: &str,
+) -> Result<(i64, String), PersistenceError> {
+    let account = staff_accounts::table
         .filter(staff_accounts::email.eq(email))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
-        return Err(PersistenceError::InvalidInput(format!(
-            "there is already a staff account for {email}"
-        )));
-    }
-    let stamp = now.naive_utc();
-    Ok(on_each_backend!(conn, |c| diesel::insert_into(
-        staff_accounts::table
-    )
-    .values((
-        staff_accounts::email.eq(email),
-        staff_accounts::role.eq(role),
-        staff_accounts::password_hash.eq(password_hash),
-        staff_accounts::created_at.eq(stamp),
-        staff_accounts::updated_at.eq(stamp),
-    ))
-    .returning(staff_accounts::id)
-    .get_result(c)?))
+        .filter(staff_accounts::removed_at.is_null())
+        .select((staff_accounts::id, staff_accounts::role));
+    let found: Option<(i64, String)> = match conn {
+        DbConnection::Postgres(pg) => account.for_update().first(pg).optional()?,
+        DbConnection::Sqlite(sqlite) => account.first(sqlite).optional()?,
+    };
+    found.ok_or_else(|| {
+        PersistenceError::InvalidInput(format!("there is no staff account for {email}"))
+    })
+}
+
+/// Gives a member of staff another role; it applies to their next request, token or not.
+pub fn change_role(
+    conn: &mut DbConnection,
+    email: &str,
+    role: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    write_transaction(conn, |conn| {
+        let (id, before) = current_account(conn, email)?;
+        diesel::update(staff_accounts::table.find(id))
+            .set((
+                staff_accounts::role.eq(role),
+                staff_accounts::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        record_staff_change(
+            conn,
+            actor,
+            "staff.change_role",
+            id,
+            Some(&before),
+            Some(role),
+            now,
+        )?;
+        Ok(id)
+    })
+}
+
+/// Removes a member of staff: they can't sign in, and the tokens they hold stop working at
+/// their next request. Integration tokens they issued stay until a sysadmin revokes them.
+pub fn remove_staff(
+    conn: &mut DbConnection,
+    email: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    write_transaction(conn, |conn| {
+        let (id, before) = current_account(conn, email)?;
+        diesel::update(staff_accounts::table.find(id))
+            .set((
+                staff_accounts::removed_at.eq(now.naive_utc()),
+                staff_accounts::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        record_staff_change(conn, actor, "staff.remove", id, Some(&before), None, now)?;
+        Ok(id)
+    })
 }
 
 pub fn find_staff_by_email(
@@ -57,39 +168,75 @@ pub fn find_staff_by_email(
 ) -> Result<Option<StaffAccount>, PersistenceError> {
     Ok(staff_accounts::table
         .filter(staff_accounts::email.eq(email))
+        .filter(staff_accounts::removed_at.is_null())
         .select((
             staff_accounts::id,
             staff_accounts::email,
             staff_accounts::role,
             staff_accounts::password_hash,
-            staff_accounts::failed_logins,
-            staff_accounts::locked_until,
         ))
         .first(conn)
         .optional()?)
 }
 
-/// The current role of a member of staff, `None` if the account is gone.
+/// The current role of a member of staff, `None` if the account was removed.
 pub fn staff_role(conn: &mut DbConnection, id: i64) -> Result<Option<String>, PersistenceError> {
     Ok(staff_accounts::table
         .find(id)
+        .filter(staff_accounts::removed_at.is_null())
         .select(staff_accounts::role)
         .first(conn)
         .optional()?)
 }
 
-/// Records a sign-in attempt's result: the failures so far and any lock.
-pub fn record_login(
+/// Whether a sign-in may go on to check the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInAttempt {
+    Proceed,
+    LockedUntil(DateTime<Utc>),
+}
+
+/// Counts a sign-in attempt as failed before its password is checked, under a row lock,
+/// so attempts made in parallel each count and the lock falls at the fifth however they
+/// interleave. [`signed_in`] clears the count when the password was right.
+pub fn begin_sign_in(
     conn: &mut DbConnection,
     id: i64,
-    failed_logins: i32,
-    locked_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<SignInAttempt, PersistenceError> {
+    write_transaction(conn, |conn| {
+        let account = staff_accounts::table
+            .find(id)
+            .select((staff_accounts::failed_logins, staff_accounts::locked_until));
+        let (failed, locked_until): (i32, Option<NaiveDateTime>) = match conn {
+            DbConnection::Postgres(pg) => account.for_update().first(pg)?,
+            DbConnection::Sqlite(sqlite) => account.first(sqlite)?,
+        };
+        if let Some(until) = locked_until.map(|at| at.and_utc()).filter(|at| *at > now) {
+            return Ok(SignInAttempt::LockedUntil(until));
+        }
+        let (failures, locked_until) = after_failed_login(failed, now);
+        diesel::update(staff_accounts::table.find(id))
+            .set((
+                staff_accounts::failed_logins.eq(failures),
+                staff_accounts::locked_until.eq(locked_until.map(|at| at.naive_utc())),
+                staff_accounts::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(SignInAttempt::Proceed)
+    })
+}
+
+/// The password was right: the failures counted so far, and any lock they set, are gone.
+pub fn signed_in(
+    conn: &mut DbConnection,
+    id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     diesel::update(staff_accounts::table.find(id))
         .set((
-            staff_accounts::failed_logins.eq(failed_logins),
-            staff_accounts::locked_until.eq(locked_until.map(|at| at.naive_utc())),
+            staff_accounts::failed_logins.eq(0),
+            staff_accounts::locked_until.eq(None::<NaiveDateTime>),
             staff_accounts::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;

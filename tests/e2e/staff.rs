@@ -103,6 +103,88 @@ async fn five_failed_sign_ins_lock_the_account_for_a_while() {
 }
 
 #[actix_web::test]
+async fn failed_sign_ins_made_at_once_each_count_and_lock_at_the_fifth() {
+    let app = TestApp::new().at(NOW);
+    app.add_staff("mod@example.com", "moderator", PASSWORD);
+    let guess = || login(&app, "mod@example.com", "guess");
+    let answers = tokio::join!(
+        guess(),
+        guess(),
+        guess(),
+        guess(),
+        guess(),
+        guess(),
+        guess(),
+        guess()
+    );
+    let answers = [
+        answers.0, answers.1, answers.2, answers.3, answers.4, answers.5, answers.6, answers.7,
+    ];
+    let refused = |status: u16| answers.iter().filter(|a| a.status == status).count();
+    assert_eq!((refused(401), refused(429)), (5, 3));
+    let locked = login(&app, "mod@example.com", PASSWORD).await;
+    assert_eq!(locked.status, 429, "{}", locked.text());
+}
+
+#[actix_web::test]
+async fn a_new_role_applies_to_the_next_request_and_removal_ends_access_at_once() {
+    let app = TestApp::new().at(NOW);
+    app.add_staff("mod@example.com", "moderator", PASSWORD);
+    let token = app.sign_in("mod@example.com", PASSWORD).await;
+    let me = get_as(&app, "/admin/me", &token).await;
+    assert_eq!(me.json()["role"], "moderator", "{}", me.text());
+
+    app.change_staff_role("mod@example.com", "reviewer")
+        .unwrap();
+    let settings = app
+        .request(
+            Method::PATCH,
+            "/admin/settings",
+            &[("authorization", &bearer(&token))],
+            Some(&json!({"trending_enabled": false})),
+        )
+        .await;
+    assert_eq!(settings.status, 403);
+    assert_eq!(
+        get_as(&app, "/admin/me", &token).await.json()["role"],
+        "reviewer"
+    );
+
+    app.remove_staff("mod@example.com").unwrap();
+    assert_eq!(get_as(&app, "/admin/me", &token).await.status, 401);
+    assert_eq!(login(&app, "mod@example.com", PASSWORD).await.status, 401);
+    assert!(
+        app.remove_staff("mod@example.com").is_err(),
+        "already removed"
+    );
+    assert!(app
+        .change_staff_role("nobody@example.com", "sysadmin")
+        .is_err());
+
+    // Added again, they start afresh with the role given now.
+    app.add_staff("mod@example.com", "sysadmin", PASSWORD);
+    let token = app.sign_in("mod@example.com", PASSWORD).await;
+    assert_eq!(
+        get_as(&app, "/admin/me", &token).await.json()["role"],
+        "sysadmin"
+    );
+    let sysadmin = app.sign_in("mod@example.com", PASSWORD).await;
+    let log = get_as(&app, "/admin/audit-log", &sysadmin).await.json();
+    let actions: Vec<&str> = log["data"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["action"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for action in ["staff.add", "staff.change_role", "staff.remove"] {
+        assert!(actions.contains(&action), "{action} in {log}");
+    }
+}
+
+#[actix_web::test]
 async fn a_staff_token_expires_after_its_lifetime() {
     let app = TestApp::new().at(NOW);
     app.add_staff("mod@example.com", "moderator", PASSWORD);

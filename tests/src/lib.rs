@@ -362,13 +362,28 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// The configuration the `petitions` commands would run with here.
+    fn command_config(&self) -> Config {
+        let url = self.database.url.clone();
+        Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
+            .expect("the configuration is valid")
+    }
+
     /// Adds a member of staff through the `petitions staff add` command's code.
     pub fn add_staff(&self, email: &str, role: &str, password: &str) -> i64 {
-        let url = self.database.url.clone();
-        let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
-            .expect("the configuration is valid");
-        api::cli::add_staff(&config, email, role, format!("{password}\n").as_bytes())
+        let input = format!("{password}\n");
+        api::cli::add_staff(&self.command_config(), email, role, input.as_bytes())
             .expect("the staff account is added")
+    }
+
+    /// Runs `petitions staff set-role`.
+    pub fn change_staff_role(&self, email: &str, role: &str) -> anyhow::Result<i64> {
+        api::cli::change_staff_role(&self.command_config(), email, role)
+    }
+
+    /// Runs `petitions staff remove`.
+    pub fn remove_staff(&self, email: &str) -> anyhow::Result<i64> {
+        api::cli::remove_staff(&self.command_config(), email)
     }
 
     /// Signs in and returns the token.

@@ -2,8 +2,8 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::access::{after_failed_login, Principal, StaffRole};
-use persistence::staff;
+use domain::access::{Principal, StaffRole};
+use persistence::staff::{self, SignInAttempt};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -66,35 +66,32 @@ pub async fn login(
             .map_err(|error| ApiError::Internal(Box::new(error)))?;
         return Err(ApiError::Unauthorized(WRONG_EMAIL_OR_PASSWORD.to_owned()));
     };
-    if let Some(until) = account.locked_until.map(|at| at.and_utc()) {
-        if until > now {
-            return Err(ApiError::TooManyRequests {
-                detail: format!(
-                    "too many failed sign-ins: this account is locked until {}",
-                    until.format("%H:%M UTC")
-                ),
-                retry_after: (until - now).num_seconds(),
-            });
-        }
+    let id = account.id;
+    let attempt = state
+        .db
+        .run(move |conn| staff::begin_sign_in(conn, id, now))
+        .await?;
+    if let SignInAttempt::LockedUntil(until) = attempt {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "too many failed sign-ins: this account is locked until {}",
+                until.format("%H:%M UTC")
+            ),
+            retry_after: (until - now).num_seconds(),
+        });
     }
     let stored = account.password_hash.clone();
     let matches = web::block(move || password_matches(&password, &stored))
         .await
         .map_err(|error| ApiError::Internal(Box::new(error)))?;
-    let id = account.id;
     if !matches {
-        let (failures, locked_until) = after_failed_login(account.failed_logins, now);
-        state
-            .db
-            .run(move |conn| staff::record_login(conn, id, failures, locked_until, now))
-            .await?;
         return Err(ApiError::Unauthorized(WRONG_EMAIL_OR_PASSWORD.to_owned()));
     }
     let role = StaffRole::parse(&account.role)
         .ok_or_else(|| ApiError::Internal(format!("unknown role {:?}", account.role).into()))?;
     state
         .db
-        .run(move |conn| staff::record_login(conn, id, 0, None, now))
+        .run(move |conn| staff::signed_in(conn, id, now))
         .await?;
     let (token, claims) = state.tokens.issue_staff(id, role, new_token()?, now)?;
     Ok(HttpResponse::Ok()
