@@ -1,10 +1,11 @@
 //! Emails to every confirmed, subscribed signer of a petition: a government response, a
-//! debate, other parliamentary business; and one to every subscribed signer of any open
-//! petition when Parliament is dissolving, once per address. A mailing is recorded with what caused it, then
-//! expanded into the outbox a batch at a time, in signature id order, each batch in its own
-//! short transaction so signing never waits long behind it. The mailing's cursor moves in
-//! the same transaction as the batch it queued, and the outbox holds at most one email per
-//! signature per mailing, so a crash resumes where it stopped and nobody is emailed twice.
+//! debate, other parliamentary business; and one to every subscribed signer and creator of
+//! any open petition when Parliament is dissolving, once per address. A mailing is recorded
+//! with what caused it, then expanded into the outbox a batch at a time, in signature id
+//! order, each batch in its own short transaction so signing never waits long behind it.
+//! The mailing's cursor moves in the same transaction as the batch it queued, and the
+//! outbox holds at most one email per signature per mailing, so a crash resumes where it
+//! stopped and nobody is emailed twice.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
@@ -168,7 +169,8 @@ fn next_signers(
         .load(conn)?)
 }
 
-/// The next `batch` subscribed signers of any open petition after `queued_through`, and of
+/// The next `batch` subscribed signers and creators of any open petition after
+/// `queued_through`, and of
 /// those the ones whose address this mailing has not reached yet: each address is claimed
 /// by its first signature, so it gets one email however many petitions it signed.
 fn next_addresses(
@@ -181,7 +183,10 @@ fn next_addresses(
         .inner_join(petitions::table)
         .filter(petitions::state.eq(PetitionState::Open.as_str()))
         .filter(petitions::archived_at.is_null())
-        .filter(subscribed())
+        // A creator hears their petition will close early whether or not they asked for
+        // updates; other signers only if they did.
+        .filter(signatures::state.eq(SignatureState::Validated.as_str()))
+        .filter(signatures::notify_by_email.or(signatures::creator))
         .filter(signatures::id.gt(queued_through))
         .order(signatures::id)
         .limit(batch)

@@ -129,12 +129,16 @@ async fn dissolution_closes_open_petitions_early_stops_the_rest_and_tells_each_a
     assert_eq!(notices("a@example.com").len(), 1);
     assert_eq!(notices("ccc@example.com").len(), 1);
     assert_eq!(notices("bb@example.com").len(), 0, "asked for no updates");
+    for creator in ["c@example.com", "s@example.com", "late@example.com"] {
+        assert_eq!(notices(creator).len(), 1, "creators hear of it: {creator}");
+    }
+    assert_eq!(notices("never@example.com").len(), 0, "not open");
     let mail = &notices("a@example.com")[0];
     assert!(mail.body().contains("Polling day is Thursday 4 July."));
     assert!(mail.header("List-Unsubscribe").is_some());
     let status = get_as(&app, &moderator, "/admin/parliament").await.json();
-    assert_eq!(status["notice"]["queued"], 2);
-    assert_eq!(status["notice"]["sent"], 2);
+    assert_eq!(status["notice"]["queued"], 5);
+    assert_eq!(status["notice"]["sent"], 5);
 
     // The dissolution comes: the job closes what is open at that instant and stops the rest.
     let after = dissolution + Duration::minutes(1);

@@ -37,7 +37,7 @@ pub struct ParliamentStatus {
     /// The thresholds copied on at archiving; until then, the site settings apply.
     pub response_threshold: i64,
     pub debate_threshold: i64,
-    /// The email to every subscribed signer of an open petition, once it is started.
+    /// The email to signers and creators of open petitions, once it is started.
     pub notice: Option<NoticeProgress>,
 }
 
@@ -245,8 +245,8 @@ pub async fn announce_dissolution(
     }))
 }
 
-/// Emails every subscribed signer of an open petition, once per address, that Parliament
-/// is dissolving and when their petitions will close. Once per dissolution.
+/// Emails every subscribed signer and every creator of an open petition, once per address,
+/// that Parliament is dissolving and when their petitions will close. Once per dissolution.
 #[utoipa::path(
     tag = "admin",
     responses(
