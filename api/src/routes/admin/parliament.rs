@@ -90,28 +90,6 @@ pub struct NewParliamentRequest {
     pub opening_at: DateTime<Utc>,
 }
 
-fn status(
-    state: &AppState,
-    db_row: Parliament,
-    notice: Option<NoticeProgress>,
-) -> ParliamentStatus {
-    let utc = |at: Option<NaiveDateTime>| at.map(|at| at.and_utc());
-    ParliamentStatus {
-        phase: db_row.facts().phase(state.clock.now()).as_str(),
-        id: db_row.id,
-        period: db_row.period,
-        government: db_row.government,
-        opening_at: utc(db_row.opening_at),
-        dissolution_at: utc(db_row.dissolution_at),
-        dissolution_message: db_row.dissolution_message,
-        dissolution_announced_at: utc(db_row.dissolution_announced_at),
-        archived_at: utc(db_row.archived_at),
-        response_threshold: db_row.response_threshold,
-        debate_threshold: db_row.debate_threshold,
-        notice,
-    }
-}
-
 /// The parliament with how far its dissolution notice has gone.
 async fn described(state: &AppState, parliament: Parliament) -> Result<ParliamentStatus, ApiError> {
     let notice = match parliament.notice_mailing_id {
@@ -126,7 +104,21 @@ async fn described(state: &AppState, parliament: Parliament) -> Result<Parliamen
         failed: progress.failed,
         queued_all_at: progress.mailing.finished_at.map(|at| at.and_utc()),
     });
-    Ok(status(state, parliament, notice))
+    let utc = |at: Option<NaiveDateTime>| at.map(|at| at.and_utc());
+    Ok(ParliamentStatus {
+        phase: parliament.facts().phase(state.clock.now()).as_str(),
+        id: parliament.id,
+        period: parliament.period,
+        government: parliament.government,
+        opening_at: utc(parliament.opening_at),
+        dissolution_at: utc(parliament.dissolution_at),
+        dissolution_message: parliament.dissolution_message,
+        dissolution_announced_at: utc(parliament.dissolution_announced_at),
+        archived_at: utc(parliament.archived_at),
+        response_threshold: parliament.response_threshold,
+        debate_threshold: parliament.debate_threshold,
+        notice,
+    })
 }
 
 fn refusal_error(refusal: ParliamentRefusal) -> ApiError {
@@ -162,7 +154,7 @@ fn refusal_error(refusal: ParliamentRefusal) -> ApiError {
 
 /// A decision's result: the value, or the form's faults (422) or the refusal (409).
 fn decided<T>(
-    form: FormReader<'_>,
+    mut form: FormReader<'_>,
     what: &str,
     result: Result<T, ParliamentError>,
 ) -> Result<T, ApiError> {
@@ -170,7 +162,6 @@ fn decided<T>(
         Ok(value) => Ok(value),
         Err(ParliamentError::Refused(refusal)) => Err(refusal_error(refusal)),
         Err(ParliamentError::Invalid(faults)) => {
-            let mut form = form;
             form.add_rule_faults(&faults);
             form.finish(what, None)
         }
