@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::moderation::locked_petition;
 use crate::audit::{self, NewAuditEntry};
-use crate::database::write_transaction;
+use crate::database::{on_each_backend, write_transaction};
 use crate::schema::{
     departments, petition_departments, petition_notes, petition_topics, petitions, topics,
 };
@@ -187,15 +187,16 @@ pub fn set_tags(
                 )
             })
             .collect();
-        for row in department_rows {
-            diesel::insert_into(petition_departments::table)
-                .values(row)
-                .execute(conn)?;
+        // One statement per table, however many tags.
+        if !department_rows.is_empty() {
+            on_each_backend!(conn, |c| diesel::insert_into(petition_departments::table)
+                .values(&department_rows)
+                .execute(c)?);
         }
-        for row in topic_rows {
-            diesel::insert_into(petition_topics::table)
-                .values(row)
-                .execute(conn)?;
+        if !topic_rows.is_empty() {
+            on_each_backend!(conn, |c| diesel::insert_into(petition_topics::table)
+                .values(&topic_rows)
+                .execute(c)?);
         }
         diesel::update(petitions::table.find(petition_id))
             .set(petitions::updated_at.eq(now.naive_utc()))
