@@ -208,7 +208,8 @@ impl Application {
             config.smtp_url.as_deref(),
             config.smtp_connections,
             config.mail_dir.clone(),
-        )?;
+        )
+        .map_err(|error| anyhow::anyhow!("SMTP_URL: {error}"))?;
         Workers {
             db,
             mailer,

@@ -31,8 +31,8 @@ pub struct Config {
     /// default: emails are written to `MAIL_DIR` instead.
     pub smtp_url: Option<String>,
     /// `SMTP_CONNECTIONS`: how many SMTP connections delivery uses at once (default 32). Each
-    /// message waits out the server's delayed ACK, so throughput grows with this, up to what
-    /// the mail server allows one client.
+    /// message takes four round trips on one, so a distant server needs more, up to what it
+    /// allows one client.
     pub smtp_connections: u32,
     /// `MAIL_DIR`: where emails go as `.eml` files when there is no `SMTP_URL` (default `./mail`).
     pub mail_dir: PathBuf,
@@ -143,7 +143,7 @@ impl Config {
 
         let smtp_url = read("SMTP_URL");
         if let Some(url) = &smtp_url {
-            lettre::SmtpTransport::from_url(url).map_err(|error| {
+            crate::mail::SmtpServer::from_url(url).map_err(|error| {
                 invalid(
                     "SMTP_URL",
                     &format!("{url:?} is not a usable SMTP URL: {error}"),

@@ -427,6 +427,31 @@ async fn one_click_unsubscribe() {
 }
 
 #[actix_web::test]
+async fn a_connection_the_server_closed_is_replaced_and_no_message_is_lost() {
+    let app = TestApp::new().at("2026-06-01T12:00:00Z");
+    app.open_petition(PETITION, "Plant more trees");
+    let smtp = SmtpServer::start();
+    smtp.hang_up_after_each_message();
+    for n in 0..3 {
+        let email = format!("signer{n}@example.com");
+        sign(
+            &app,
+            &signer("A Signer", &email, "SW1A 1AA"),
+            &format!("192.0.2.7{n}"),
+        )
+        .await;
+    }
+    // One connection, so the second and third messages find the last one closed.
+    let mailer = api::mail::Mailer::new(Some(&smtp.url()), 1, std::env::temp_dir()).unwrap();
+    let report = app.deliver_with(&mailer);
+    assert_eq!((report.sent, report.retrying, report.failed), (3, 0, 0));
+    for n in 0..3 {
+        assert_eq!(smtp.received_by(&format!("signer{n}@example.com")).len(), 1);
+    }
+    assert_eq!(smtp.received().len(), 3);
+}
+
+#[actix_web::test]
 async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_recorded() {
     let mut app = TestApp::new().at("2026-06-01T12:00:00Z");
     app.open_petition(PETITION, "Plant more trees");

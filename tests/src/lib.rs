@@ -277,14 +277,20 @@ impl TestApp {
     /// Queues every mailing to signers and sends every due email through `smtp`, as the
     /// workers would.
     pub fn deliver(&self, smtp: &SmtpServer) -> api::mail::DeliveryReport {
+        let mailer = api::mail::Mailer::new(Some(&smtp.url()), 32, std::env::temp_dir())
+            .expect("a valid SMTP URL");
+        self.deliver_with(&mailer)
+    }
+
+    /// Queues every mailing to signers and sends every due email with `mailer`, as the
+    /// workers would.
+    pub fn deliver_with(&self, mailer: &api::mail::Mailer) -> api::mail::DeliveryReport {
         while self
             .db
             .run_blocking(|conn| persistence::mailings::queue_next_batch(conn, 2, self.clock.now()))
             .expect("mailings queue")
             > 0
         {}
-        let mailer = api::mail::Mailer::new(Some(&smtp.url()), 32, std::env::temp_dir())
-            .expect("a valid SMTP URL");
         let thresholds = self
             .db
             .run_blocking(persistence::settings::load_settings)
@@ -292,7 +298,7 @@ impl TestApp {
             .thresholds;
         api::mail::deliver_due(
             &self.db,
-            &mailer,
+            mailer,
             &PublicUrl::new(PUBLIC_URL),
             &"Petitions <no-reply@petitions.test>"
                 .parse()

@@ -70,6 +70,8 @@ struct Shared {
     refusals: HashMap<String, VecDeque<Refusal>>,
     /// When set, messages go here instead of being kept (for long benchmark runs).
     forward: Option<Sender<ReceivedMail>>,
+    /// Close each connection, unannounced, once it has delivered a message.
+    hang_up_after_each_message: bool,
 }
 
 /// The server; it runs until the test process ends.
@@ -106,6 +108,12 @@ impl SmtpServer {
             }
         });
         Self { port, shared }
+    }
+
+    /// From now on the server closes each connection, without a word, right after accepting
+    /// a message on it, as a server does when it drops idle connections.
+    pub fn hang_up_after_each_message(&self) {
+        self.shared.lock().unwrap().hang_up_after_each_message = true;
     }
 
     pub fn url(&self) -> String {
@@ -217,8 +225,12 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
                         }
                         None => shared.received.push(mail),
                     }
+                    let hang_up = shared.hang_up_after_each_message;
                     drop(shared);
                     reply("250 OK queued")?;
+                    if hang_up {
+                        return Ok(());
+                    }
                 }
             }
             "QUIT" => {

@@ -3,16 +3,16 @@
 //! never retried; a sent row is never sent again.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::Thresholds;
 use lettre::message::Mailbox;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{SmtpTransport, Transport};
 use persistence::signatures::{self, EmailKind, OutgoingEmail};
 use persistence::{Database, PersistenceError};
 
 use super::render::{render, verify_link};
+use super::smtp::{SmtpPool, SmtpServer};
 use crate::links::PublicUrl;
 
 /// Emails claimed per step, for each connection. Their being sent is recorded together at
@@ -27,10 +27,9 @@ const MAX_ATTEMPTS: i32 = 10;
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
-    /// Over SMTP, on up to `connections` connections at once (lettre's pool keeps them open
-    /// between steps).
+    /// Over SMTP, on up to `connections` connections at once, kept open between steps.
     Smtp {
-        transport: SmtpTransport,
+        pool: Arc<SmtpPool>,
         connections: usize,
     },
     /// Each email as an `.eml` file in this directory, for development without a mail server.
@@ -43,12 +42,10 @@ impl Mailer {
         smtp_url: Option<&str>,
         connections: u32,
         mail_dir: PathBuf,
-    ) -> Result<Self, lettre::transport::smtp::Error> {
+    ) -> Result<Self, String> {
         Ok(match smtp_url {
             Some(url) => Mailer::Smtp {
-                transport: SmtpTransport::from_url(url)?
-                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
-                    .build(),
+                pool: Arc::new(SmtpPool::new(SmtpServer::from_url(url)?)),
                 connections: connections.max(1) as usize,
             },
             None => Mailer::Directory(mail_dir),
@@ -65,13 +62,15 @@ impl Mailer {
 
     fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp { transport, .. } => transport.send(message).map(drop).map_err(|error| {
-                if error.is_permanent() {
-                    SendError::Permanent(error.to_string())
-                } else {
-                    SendError::Temporary(error.to_string())
-                }
-            }),
+            Mailer::Smtp { pool, .. } => pool
+                .send(message.envelope(), &message.formatted())
+                .map_err(|error| {
+                    if error.is_permanent() {
+                        SendError::Permanent(error.to_string())
+                    } else {
+                        SendError::Temporary(error.to_string())
+                    }
+                }),
             Mailer::Directory(dir) => std::fs::create_dir_all(dir)
                 .and_then(|()| {
                     std::fs::write(dir.join(format!("{id:010}.eml")), message.formatted())
@@ -115,9 +114,8 @@ pub fn deliver_due(
     let claimed = db.run_blocking(|conn| {
         signatures::claim_due(conn, batch, Duration::minutes(LEASE_MINUTES), now)
     })?;
-    // SMTP is one exchange at a time per connection, and lettre writes a message's final dot
-    // separately, so each message waits out the server's delayed ACK (about 40 ms on
-    // Linux). Many connections at once keep the throughput up.
+    // SMTP is one exchange at a time per connection: several connections at once keep the
+    // throughput up while each waits for its server's answers.
     let chunk = claimed.len().div_ceil(parallel).max(1);
     let outcomes: Vec<(OutgoingEmail, Result<(), SendError>)> = std::thread::scope(|scope| {
         let senders: Vec<_> = claimed

@@ -4,6 +4,8 @@
 mod delivery;
 pub mod mailings;
 pub(crate) mod render;
+mod smtp;
 
 pub use delivery::{deliver_due, DeliveryReport, Mailer};
 pub use render::{render, RenderError};
+pub use smtp::SmtpServer;
