@@ -6,13 +6,16 @@
 //! acknowledged confirmation was counted exactly once, and prints the results as Markdown.
 //! `bench/run` wraps it with the build, the naive baseline and BENCHMARKS.md.
 
-use std::cell::RefCell;
+mod cpu;
+
+use std::cell::{Cell, RefCell};
 use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
+use cpu::CpuTimes;
 use serde_json::json;
 use tests::SmtpServer;
 use tokio::sync::{mpsc, Mutex};
@@ -41,7 +44,7 @@ struct Args {
     #[arg(long, default_value_t = 16)]
     pool: u32,
     /// The service's SMTP connections (`SMTP_CONNECTIONS`).
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 16)]
     smtp_connections: u32,
 }
 
@@ -91,6 +94,8 @@ struct Results {
     /// The most confirmations acknowledged before a `count.json` request was sent that its
     /// answer did not include yet: how far the count trailed behind.
     largest_backlog: i64,
+    /// CPU time spent during the window.
+    cpu: CpuTimes,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,7 +104,7 @@ fn main() -> anyhow::Result<()> {
     let smtp = SmtpServer::start_forwarding(mail_to_bridge);
     import_petition(&args)?;
     let mut server = start_server(&args, &smtp)?;
-    let outcome = actix_rt::System::new().block_on(run(&args, mail_from_sink));
+    let outcome = actix_rt::System::new().block_on(run(&args, server.id(), mail_from_sink));
     let peak_rss = peak_rss_mb(server.id());
     let _ = server.kill();
     let _ = server.wait();
@@ -141,6 +146,18 @@ fn main() -> anyhow::Result<()> {
     );
     println!("- the count matched {settled:.1}s after signing stopped (confirmations drain first)");
     println!("- server peak RSS (VmHWM): {peak_rss}");
+    let cpu = results.cpu;
+    let per_signature = |seconds: f64| seconds * 1e6 / (results.confirmed_in_window.max(1) as f64);
+    println!(
+        "- CPU during the window: the machine's {} cores were {:.0}% busy; per fully confirmed signature {:.0} µs in all: the service {:.0} µs, PostgreSQL {:.0} µs, the load generator and SMTP sink {:.0} µs, the rest {:.0} µs",
+        cores(),
+        100.0 * cpu.machine / (seconds * cores() as f64),
+        per_signature(cpu.machine),
+        per_signature(cpu.service),
+        per_signature(cpu.postgres),
+        per_signature(cpu.load),
+        per_signature(cpu.machine - cpu.service - cpu.postgres - cpu.load),
+    );
     Ok(())
 }
 
@@ -186,6 +203,10 @@ fn start_server(args: &Args, smtp: &SmtpServer) -> anyhow::Result<Child> {
         .with_context(|| format!("starting {}", args.server))
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 fn peak_rss_mb(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -200,6 +221,7 @@ fn peak_rss_mb(pid: u32) -> String {
 
 async fn run(
     args: &Args,
+    server_pid: u32,
     mail: std::sync::mpsc::Receiver<tests::smtp::ReceivedMail>,
 ) -> Option<(Results, f64, i64)> {
     let base = format!("http://127.0.0.1:{}", args.port);
@@ -238,6 +260,15 @@ async fn run(
     let started = Instant::now();
     let window = Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
+    let cpu_at_start = CpuTimes::now(server_pid);
+    let cpu_in_window = Rc::new(Cell::new(CpuTimes::default()));
+    {
+        let cpu_in_window = cpu_in_window.clone();
+        tasks.push(actix_rt::spawn(async move {
+            actix_rt::time::sleep(window).await;
+            cpu_in_window.set(CpuTimes::now(server_pid).since(cpu_at_start));
+        }));
+    }
 
     for signer in 0..args.signers {
         let (client, base, results) = (client.clone(), base.clone(), results.clone());
@@ -312,7 +343,7 @@ async fn run(
     }
     let mut confirmers = Vec::new();
     // Set once five quiet seconds pass after the window: every email has arrived.
-    let drained = Rc::new(std::cell::Cell::new(false));
+    let drained = Rc::new(Cell::new(false));
     for _ in 0..args.confirmers {
         let (client, base, results, links, drained) = (
             client.clone(),
@@ -375,6 +406,7 @@ async fn run(
         actix_rt::time::sleep(Duration::from_millis(250)).await;
     }
     let settled = started.elapsed().as_secs_f64() - args.seconds as f64;
-    let results = Rc::try_unwrap(results).ok()?.into_inner();
+    let mut results = Rc::try_unwrap(results).ok()?.into_inner();
+    results.cpu = cpu_in_window.get();
     Some((results, settled, final_count))
 }
