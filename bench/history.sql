@@ -9,12 +9,12 @@ FROM generate_series(0, 199) AS p;
 
 INSERT INTO signatures (petition_id, state, name, email, email_lower, canonical_email,
     location_code, postcode, constituency_code, ip_address, notify_by_email,
-    confirmation_token, unsubscribe_token, created_at, updated_at, validated_at, counted_at)
+    confirmation_token, unsubscribe_token, created_at, updated_at, validated_at)
 SELECT 900000 + (n % 200), 'validated', 'Past Signer ' || n, 'past' || n || '@history.example',
        'past' || n || '@history.example', 'past' || n || '@history.example', 'GB', 'SW1A1AA',
        'E14001172', '172.16.' || (n / 250 % 250) || '.' || (n % 250), false,
        md5(n::text), md5((-n)::text), now() - interval '30 days', now() - interval '30 days',
-       now() - interval '30 days', now() - interval '30 days'
+       now() - interval '30 days'
 FROM generate_series(1, :signatures) AS n;
 
 INSERT INTO email_outbox (kind, signature_id, state, attempts, next_attempt_at, created_at, sent_at)

@@ -13,7 +13,7 @@ VALUES (:petition, 'pending', 'Naive Signer', 'n' || :n || '@naive.example',
 RETURNING id AS signature_id \gset
 INSERT INTO email_outbox (kind, signature_id, state, next_attempt_at, created_at)
 VALUES ('signature_confirmation', :signature_id, 'sent', now(), now());
-UPDATE signatures SET state = 'validated', validated_at = now(), counted_at = now()
+UPDATE signatures SET state = 'validated', validated_at = now()
 WHERE id = :signature_id;
 UPDATE petitions SET signature_count = signature_count + 1, updated_at = now()
 WHERE id = :petition;

@@ -20,7 +20,7 @@ use crate::audit::{self, NewAuditEntry};
 use crate::database::{on_each_backend, write_transaction};
 use crate::petitions::confirmed_sponsors;
 use crate::schema::{invalidations, petitions, signatures};
-use crate::signatures::uncount;
+use crate::signatures::{uncount, unqueue};
 use crate::{DbConnection, PersistenceError};
 
 /// Signatures read per step when counting a description.
@@ -197,7 +197,6 @@ struct Candidate {
     location_code: String,
     created_at: NaiveDateTime,
     validated_at: Option<NaiveDateTime>,
-    counted_at: Option<NaiveDateTime>,
     sponsor: bool,
 }
 
@@ -271,9 +270,8 @@ fn candidates(
     }))
 }
 
-/// The signatures with these ids as they are now, held until the transaction ends. The
-/// counter skips rows held here, and this waits for rows the counter holds, so a signature
-/// is either counted before it is struck out (and then taken off) or never counted.
+/// The signatures with these ids as they are now, held until the transaction ends, so no
+/// confirmation changes them meanwhile.
 fn lock_signatures(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -426,9 +424,18 @@ pub fn run_next_batch(
                 ))
                 .execute(conn)?;
         }
+        let validated: Vec<i64> = struck
+            .iter()
+            .filter(|c| c.state == SignatureState::Validated.as_str())
+            .map(|c| c.id)
+            .collect();
+        // Those still queued were never counted; the rest are taken off their petitions.
+        let never_counted: BTreeSet<i64> = unqueue(conn, &validated)?.into_iter().collect();
         let counted: Vec<_> = struck
             .iter()
-            .filter(|c| c.state == SignatureState::Validated.as_str() && c.counted_at.is_some())
+            .filter(|c| {
+                c.state == SignatureState::Validated.as_str() && !never_counted.contains(&c.id)
+            })
             .map(|c| {
                 (
                     c.id,

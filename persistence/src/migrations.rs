@@ -25,6 +25,18 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceErr
     reverted.map_err(|error| PersistenceError::Migration(error.to_string()))
 }
 
+/// Reverts the newest applied migration and returns its name. Used by the tests that check a
+/// migration carries data across.
+pub fn revert_last(conn: &mut DbConnection) -> Result<String, PersistenceError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(inner) => inner.revert_last_migration(SQLITE),
+        DbConnection::Postgres(inner) => inner.revert_last_migration(POSTGRES),
+    };
+    reverted
+        .map(|version| version.to_string())
+        .map_err(|error| PersistenceError::Migration(error.to_string()))
+}
+
 fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     versions
         .into_iter()

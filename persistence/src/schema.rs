@@ -248,7 +248,17 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         validated_at -> Nullable<Timestamp>,
-        counted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Confirmed signatures the counter has not added to their petitions yet.
+    count_queue (signature_id) {
+        signature_id -> BigInt,
+        petition_id -> BigInt,
+        location_code -> Text,
+        constituency_code -> Nullable<Text>,
+        validated_at -> Timestamp,
     }
 }
 
@@ -347,6 +357,7 @@ diesel::table! {
 }
 
 diesel::joinable!(signatures -> petitions (petition_id));
+diesel::joinable!(count_queue -> signatures (signature_id));
 diesel::joinable!(email_outbox -> signatures (signature_id));
 diesel::joinable!(email_outbox -> signer_mailings (mailing_id));
 diesel::joinable!(petition_hourly_signatures -> petitions (petition_id));
@@ -362,6 +373,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     postcodes,
     postcode_sectors,
     signatures,
+    count_queue,
     petition_hourly_signatures,
     email_outbox,
     signer_mailings,

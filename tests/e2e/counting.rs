@@ -4,6 +4,7 @@
 use std::thread;
 
 use domain::Thresholds;
+use persistence::migrations;
 use persistence::signatures::{
     add_list_entry, confirm, confirm_all as confirm_group, reconcile_all, sign_all, ConfirmOutcome,
     ConfirmRequest, NewSignature, SignOutcome, SigningPolicy,
@@ -463,10 +464,7 @@ async fn two_processes_count_every_signature_exactly_once() {
         )),
         total
     );
-    assert_eq!(
-        app.number("SELECT COUNT(*) FROM signatures WHERE counted_at IS NULL"),
-        0
-    );
+    assert_eq!(app.number("SELECT COUNT(*) FROM count_queue"), 0);
 }
 
 fn signing_as(name: &str, email: &str, address: &str, token: &str) -> NewSignature {
@@ -589,4 +587,56 @@ fn signatures_of(app: &TestApp) -> i64 {
     app.number(&format!(
         "SELECT COUNT(*) FROM signatures WHERE petition_id = {PETITION}"
     ))
+}
+
+/// Confirmed signatures the counter had not reached when the count queue became a table of
+/// its own are carried into it, and back again when the migration is reverted.
+#[actix_web::test]
+async fn the_count_queue_migration_carries_uncounted_signatures_both_ways() {
+    let app = TestApp::new();
+    app.open_petition(PETITION, "Plant more trees");
+    let smtp = SmtpServer::start();
+    let body = signer("Counted Signer", "counted@example.com");
+    app.post_json_from(&path(), &body, "10.0.0.1", &[]).await;
+    confirm_all(&app, &smtp).await;
+    assert_eq!(app.count(), 1);
+    let body = signer("Queued Signer", "queued@example.com");
+    app.post_json_from(&path(), &body, "10.0.0.2", &[]).await;
+    confirm_all(&app, &smtp).await;
+    assert_eq!(app.number("SELECT COUNT(*) FROM count_queue"), 1);
+
+    let reverted = app.db.run_blocking(migrations::revert_last).unwrap();
+    assert!(reverted.contains("000014"), "{reverted}");
+    assert_eq!(
+        app.number(
+            "SELECT COUNT(*) FROM signatures WHERE state = 'validated' AND counted_at IS NULL \
+             AND name = 'Queued Signer'"
+        ),
+        1
+    );
+    assert_eq!(
+        app.number("SELECT COUNT(*) FROM signatures WHERE counted_at IS NOT NULL"),
+        1
+    );
+
+    app.db.run_blocking(migrations::run_pending).unwrap();
+    assert_eq!(
+        app.number(
+            "SELECT COUNT(*) FROM count_queue q JOIN signatures s ON s.id = q.signature_id \
+             WHERE s.name = 'Queued Signer'"
+        ),
+        1
+    );
+    assert_eq!(app.count(), 1);
+    assert_eq!(
+        app.get(&format!("/petitions/{PETITION}/count.json"))
+            .await
+            .json()["signature_count"],
+        2
+    );
+    assert!(app
+        .db
+        .run_blocking(|conn| reconcile_all(conn, &Thresholds::default(), chrono::Utc::now()))
+        .unwrap()
+        .is_empty());
 }

@@ -123,6 +123,40 @@ async fn an_invalidation_strikes_out_what_it_describes_and_the_counts_fall() {
     assert!(actions.contains(&"invalidation.start"));
 }
 
+/// A confirmed signature struck out while still waiting for the counter is taken off the
+/// queue, so it never reaches the count, and nothing is taken off for it either.
+#[actix_web::test]
+async fn a_signature_struck_out_before_it_is_counted_never_counts() {
+    let app = TestApp::new();
+    let smtp = SmtpServer::start();
+    app.open_petition(PETITION, "Plant more trees");
+    sign(&app, &smtp, "real@example.com", "198.51.100.7", true).await;
+    assert_eq!(app.count(), 1);
+    sign(&app, &smtp, "bot@example.com", "203.0.113.9", true).await;
+    let sysadmin = staff_bearer(&app, "sysadmin").await;
+    let described = post_as(
+        &app,
+        &sysadmin,
+        "/admin/invalidations",
+        json!({"summary": "One bot", "petition_id": PETITION, "ip": "203.0.113.0/24"}),
+    )
+    .await;
+    assert_eq!(described.status, 201, "{}", described.text());
+    let path = format!("/admin/invalidations/{}", described.json()["id"]);
+    let started = post_as(&app, &sysadmin, &format!("{path}/start"), json!({})).await;
+    assert_eq!(started.status, 200, "{}", started.text());
+
+    assert_eq!(app.invalidate(), 1);
+    assert_eq!(app.count(), 0, "the struck-out signature left the queue");
+    let count = app.get(&format!("/petitions/{PETITION}/count.json")).await;
+    assert_eq!(count.json()["signature_count"], 1);
+    let repairs = app
+        .db
+        .run_blocking(|conn| reconcile_all(conn, &Thresholds::default(), chrono::Utc::now()))
+        .unwrap();
+    assert_eq!(repairs, vec![]);
+}
+
 #[actix_web::test]
 async fn a_description_is_checked_and_a_pending_invalidation_can_be_cancelled() {
     let app = TestApp::new();

@@ -11,6 +11,7 @@ use domain::state::{
 };
 use domain::Thresholds;
 
+use super::counting::{queue_for_counting, ToCount};
 use super::outbox::{queue_emails, EmailKind, QueuedEmail};
 use crate::database::{lock_key, lock_keys, on_each_backend, write_transaction};
 use crate::petitions::confirmed_sponsors;
@@ -51,6 +52,8 @@ struct Confirmable {
     confirmation_token: String,
     creator: bool,
     sponsor: bool,
+    location_code: String,
+    constituency_code: Option<String>,
     constituency: Option<SignerConstituency>,
     petition_id: i64,
     petition_state: String,
@@ -82,7 +85,8 @@ pub fn confirm(
     Ok(outcomes.remove(0))
 }
 
-/// Confirms signatures in one transaction of two statements, answering each in order.
+/// Confirms signatures in one transaction, answering each in order, and queues those
+/// validated now for the counter.
 /// Idempotent: a mail scanner fetching the link first changes nothing for the signer who
 /// clicks it after. A shadow-banned signature is answered as if confirmed. A creator
 /// confirming, or a supporter, moves their petition on (see [`advance_petitions`]).
@@ -111,6 +115,8 @@ pub fn confirm_all(
                 signatures::confirmation_token,
                 signatures::creator,
                 signatures::sponsor,
+                signatures::location_code,
+                signatures::constituency_code,
                 (
                     constituencies::ons_code,
                     constituencies::name,
@@ -157,9 +163,22 @@ pub fn confirm_all(
             let validated: Vec<&Confirmable> = validated_now
                 .iter()
                 .filter_map(|id| found.get(id))
+                .collect();
+            let to_count: Vec<ToCount> = validated
+                .iter()
+                .map(|found| ToCount {
+                    signature_id: found.signature_id,
+                    petition_id: found.petition_id,
+                    location_code: &found.location_code,
+                    constituency_code: found.constituency_code.as_deref(),
+                })
+                .collect();
+            queue_for_counting(conn, &to_count, stamp)?;
+            let moving_on: Vec<&Confirmable> = validated
+                .into_iter()
                 .filter(|found| found.creator || found.sponsor)
                 .collect();
-            advance_petitions(conn, &validated, thresholds, now)?;
+            advance_petitions(conn, &moving_on, thresholds, now)?;
         }
         Ok(outcomes)
     })

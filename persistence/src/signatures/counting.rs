@@ -14,14 +14,14 @@ use domain::Thresholds;
 
 use crate::database::{on_each_backend, write_transaction};
 use crate::schema::{
-    constituencies, countries, parliaments, petition_constituency_signatures,
+    constituencies, count_queue, countries, parliaments, petition_constituency_signatures,
     petition_country_signatures, petition_hourly_signatures, petition_region_signatures, petitions,
-    regions, signatures,
+    regions,
 };
 use crate::{DbConnection, PersistenceError};
 
-/// A confirmed signature waiting to be counted: id, petition, country, constituency, when
-/// it was confirmed.
+/// A confirmed signature as counting sees it: id, petition, country, constituency, when it
+/// was confirmed.
 pub(crate) type Queued = (i64, i64, String, Option<String>, Option<NaiveDateTime>);
 
 /// What one batch did.
@@ -31,7 +31,8 @@ pub struct CountReport {
     pub petitions: usize,
 }
 
-/// Adds up to `limit` confirmed, uncounted signatures to their petitions' counts.
+/// Adds up to `limit` queued signatures to their petitions' counts, and takes them off the
+/// queue in the same transaction.
 pub fn count_confirmed(
     conn: &mut DbConnection,
     limit: i64,
@@ -39,21 +40,20 @@ pub fn count_confirmed(
     now: DateTime<Utc>,
 ) -> Result<CountReport, PersistenceError> {
     write_transaction(conn, |conn| {
-        let queue = signatures::table
-            .filter(signatures::state.eq(domain::state::SignatureState::Validated.as_str()))
-            .filter(signatures::counted_at.is_null())
-            .order(signatures::id)
+        let queue = count_queue::table
+            .order(count_queue::signature_id)
             .limit(limit)
             .select((
-                signatures::id,
-                signatures::petition_id,
-                signatures::location_code,
-                signatures::constituency_code,
-                signatures::validated_at,
+                count_queue::signature_id,
+                count_queue::petition_id,
+                count_queue::location_code,
+                count_queue::constituency_code,
+                count_queue::validated_at.nullable(),
             ));
         let batch: Vec<Queued> = match conn {
-            // Two counters (in two processes) take disjoint batches instead of queueing.
-            DbConnection::Postgres(pg) => queue.for_no_key_update().skip_locked().load(pg)?,
+            // Two counters (in two processes) take disjoint batches instead of queueing, and
+            // an invalidation deleting a row the counter holds waits to see it counted.
+            DbConnection::Postgres(pg) => queue.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => queue.load(conn)?,
         };
         if batch.is_empty() {
@@ -65,8 +65,7 @@ pub fn count_confirmed(
         }
         let ids: Vec<i64> = batch.iter().map(|row| row.0).collect();
         for chunk in ids.chunks(5_000) {
-            diesel::update(signatures::table.filter(signatures::id.eq_any(chunk)))
-                .set(signatures::counted_at.eq(now.naive_utc()))
+            diesel::delete(count_queue::table.filter(count_queue::signature_id.eq_any(chunk)))
                 .execute(conn)?;
         }
         Ok(CountReport {
@@ -74,6 +73,57 @@ pub fn count_confirmed(
             petitions: tallies.len(),
         })
     })
+}
+
+/// A signature just validated, as the counter's queue holds it.
+pub(crate) struct ToCount<'a> {
+    pub signature_id: i64,
+    pub petition_id: i64,
+    pub location_code: &'a str,
+    pub constituency_code: Option<&'a str>,
+}
+
+/// Queues signatures validated at `validated_at` for the counter, in the caller's transaction.
+pub(crate) fn queue_for_counting(
+    conn: &mut DbConnection,
+    validated: &[ToCount],
+    validated_at: NaiveDateTime,
+) -> Result<(), PersistenceError> {
+    if validated.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = validated
+        .iter()
+        .map(|signature| {
+            (
+                count_queue::signature_id.eq(signature.signature_id),
+                count_queue::petition_id.eq(signature.petition_id),
+                count_queue::location_code.eq(signature.location_code),
+                count_queue::constituency_code.eq(signature.constituency_code),
+                count_queue::validated_at.eq(validated_at),
+            )
+        })
+        .collect();
+    on_each_backend!(conn, |c| diesel::insert_into(count_queue::table)
+        .values(&rows)
+        .execute(c)?);
+    Ok(())
+}
+
+/// Takes struck-out signatures off the queue; returns those that were on it, which were
+/// never counted. Run before anything locks a petition: it may wait for a counter that holds
+/// these rows, and that counter takes the petitions' rows next.
+pub(crate) fn unqueue(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<i64>, PersistenceError> {
+    let mut unqueued = Vec::new();
+    for chunk in ids.chunks(5_000) {
+        let removed: Vec<i64> = on_each_backend!(conn, |c| diesel::delete(
+            count_queue::table.filter(count_queue::signature_id.eq_any(chunk))
+        )
+        .returning(count_queue::signature_id)
+        .get_results(c)?);
+        unqueued.extend(removed);
+    }
+    Ok(unqueued)
 }
 
 /// What `batch` adds to each petition, and the names of the places it names.

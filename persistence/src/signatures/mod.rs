@@ -11,8 +11,8 @@ pub use confirm::{
     confirm, confirm_all, unsubscribe, ConfirmOutcome, ConfirmRequest, ConfirmedSignature,
     SignerConstituency,
 };
-pub(crate) use counting::uncount;
 pub use counting::{count_confirmed, CountReport};
+pub(crate) use counting::{uncount, unqueue};
 pub use lists::{add_list_entry, load_signing_lists};
 pub(crate) use outbox::queue_emails;
 pub use outbox::{

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 use domain::state::SignatureState;
@@ -13,8 +14,9 @@ use domain::Thresholds;
 use super::counting::lock_count;
 use crate::database::write_transaction;
 use crate::schema::{
-    constituencies, countries, petition_constituency_signatures, petition_country_signatures,
-    petition_hourly_signatures, petition_region_signatures, petitions, regions, signatures,
+    constituencies, count_queue, countries, petition_constituency_signatures,
+    petition_country_signatures, petition_hourly_signatures, petition_region_signatures, petitions,
+    regions, signatures,
 };
 use crate::{DbConnection, PersistenceError};
 
@@ -58,10 +60,13 @@ pub fn reconcile_petition(
         let mut repairs = Vec::new();
         let locked = lock_count(conn, petition_id)?;
         let stored_total = locked.state.signature_count;
+        // Validated and no longer queued: what the counter has added.
         let counted = signatures::table
             .filter(signatures::petition_id.eq(petition_id))
             .filter(signatures::state.eq(SignatureState::Validated.as_str()))
-            .filter(signatures::counted_at.is_not_null());
+            .filter(not(exists(
+                count_queue::table.filter(count_queue::signature_id.eq(signatures::id)),
+            )));
 
         let actual_total: i64 = counted.count().get_result(conn)?;
         if actual_total != stored_total {
@@ -331,8 +336,9 @@ fn hourly_counts(
     conn: &mut DbConnection,
     petition_id: i64,
 ) -> Result<BTreeMap<NaiveDateTime, i64>, PersistenceError> {
-    const FILTER: &str = "FROM signatures WHERE petition_id = $1 AND state = 'validated' \
-                          AND counted_at IS NOT NULL GROUP BY 1";
+    const FILTER: &str = "FROM signatures s WHERE petition_id = $1 AND state = 'validated' \
+                          AND NOT EXISTS (SELECT 1 FROM count_queue q WHERE q.signature_id = s.id) \
+                          GROUP BY 1";
     let rows: Vec<HourCount> = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(format!(
             "SELECT date_trunc('hour', validated_at) AS hour, COUNT(*) AS signature_count {FILTER}"
