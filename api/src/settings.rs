@@ -1,6 +1,7 @@
 //! The site settings as each process sees them: read from the database at most every two
-//! seconds, so a sysadmin's change reaches every process within that, and at once in the
-//! process that made it.
+//! seconds, so a sysadmin's change reaches every process within about that (the first
+//! request after two seconds is still answered with the old settings while the new are
+//! read), and at once in the process that made it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +25,9 @@ impl Default for SettingsCache {
 
 impl SettingsCache {
     pub async fn get(&self, db: &Database) -> Result<SiteSettings, PersistenceError> {
+        let db = db.clone();
         self.0
-            .get_or_load((), || async { db.run(load_settings).await })
+            .get_or_load((), || async move { db.run(load_settings).await })
             .await
     }
 

@@ -101,7 +101,8 @@ impl Default for SigningPolicyCache {
 
 impl SigningPolicyCache {
     pub async fn get(&self, db: &Database) -> Result<Arc<SigningPolicy>, PersistenceError> {
-        let load = || async {
+        let db = db.clone();
+        let load = || async move {
             let lists = db.run(load_signing_lists).await?;
             Ok(Arc::new(SigningPolicy {
                 lists,

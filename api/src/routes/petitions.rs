@@ -145,7 +145,8 @@ pub struct PetitionPage {
     recent: Option<RecentSignatures>,
 }
 
-/// The petition's count row, read at most every quarter second per process.
+/// The petition's count row, read at most every quarter second per process, and never
+/// waited for while an expired one can still answer (see `FreshCache`).
 pub(super) async fn cached_count(state: &AppState, id: i64) -> Result<Option<CountRow>, ApiError> {
     let load = || {
         let db = state.db.clone();
