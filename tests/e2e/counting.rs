@@ -640,3 +640,47 @@ async fn the_count_queue_migration_carries_uncounted_signatures_both_ways() {
         .unwrap()
         .is_empty());
 }
+
+/// The sustained limit counts an address's signatures outside the burst window too: each of
+/// these is a minute and a second after the last, so only the sustained window catches the
+/// third.
+#[actix_web::test]
+async fn the_sustained_limit_counts_beyond_the_burst_window() {
+    use domain::signature::{RateLimits, RateWindow};
+    let app = TestApp::new();
+    app.open_petition(PETITION, "Plant more trees");
+    let policy = SigningPolicy {
+        rate_limits: RateLimits {
+            burst: RateWindow {
+                limit: 1,
+                seconds: 60,
+            },
+            sustained: RateWindow {
+                limit: 2,
+                seconds: 600,
+            },
+        },
+        ..SigningPolicy::default()
+    };
+    let start = chrono::Utc::now();
+    let states: Vec<&str> = (0..3)
+        .map(|n| {
+            let request = signing_as(
+                &format!("Signer {n}"),
+                &format!("s{n}@example.com"),
+                "198.51.100.9",
+                &format!("t{n}"),
+            );
+            let at = start + chrono::Duration::seconds(61 * n);
+            let outcome = app
+                .db
+                .run_blocking(|conn| sign_all(conn, &[request], &policy, at))
+                .unwrap();
+            match outcome[0] {
+                SignOutcome::Stored { state, .. } => state.as_str(),
+                SignOutcome::Duplicate { .. } => panic!("signature {n} was not stored"),
+            }
+        })
+        .collect();
+    assert_eq!(states, ["pending", "pending", "fraudulent"]);
+}

@@ -203,7 +203,8 @@ fn advance_petitions(
         .filter(|found| found.creator)
         .map(|found| found.petition_id)
         .collect();
-    if let Ok((from, to)) = transition(PetitionState::Pending, ModerationEvent::ConfirmCreator) {
+    let creator_confirmed = transition(PetitionState::Pending, ModerationEvent::ConfirmCreator);
+    if let (false, Ok((from, to))) = (created.is_empty(), creator_confirmed) {
         diesel::update(
             petitions::table
                 .filter(petitions::id.eq_any(&created))

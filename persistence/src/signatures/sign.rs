@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
 use domain::screening::{Screening, Signer, SigningLists};
 use domain::signature::{judge_duplicate, DuplicateVerdict, PriorSignature, RateLimits};
 use domain::signer::comparable_name;
@@ -330,31 +331,31 @@ impl GroupJudge {
         if addresses.is_empty() {
             return Ok(());
         }
-        let mut since =
-            |start: DateTime<Utc>| -> Result<Vec<(Option<String>, i64)>, PersistenceError> {
-                Ok(signatures::table
-                    .filter(signatures::petition_id.eq(petition_id))
-                    .filter(signatures::ip_address.eq_any(addresses))
-                    .filter(signatures::created_at.gt(start.naive_utc()))
-                    .group_by(signatures::ip_address)
-                    .select((signatures::ip_address, count_star()))
-                    .load(conn)?)
-            };
-        let in_burst = since(limits.burst.starts_at(now))?;
-        let in_sustained = since(limits.sustained.starts_at(now))?;
-        for (address, count) in in_burst {
+        // Both windows in one pass over the address index: counted from the earlier start,
+        // each window summing the rows inside it.
+        let (burst, sustained) = (
+            limits.burst.starts_at(now).naive_utc(),
+            limits.sustained.starts_at(now).naive_utc(),
+        );
+        let inside = |start: NaiveDateTime| {
+            sql::<BigInt>("SUM(CASE WHEN created_at > ")
+                .bind::<Timestamp, _>(start)
+                .sql(" THEN 1 ELSE 0 END)")
+        };
+        let counts: Vec<(Option<String>, i64, i64)> = signatures::table
+            .filter(signatures::petition_id.eq(petition_id))
+            .filter(signatures::ip_address.eq_any(addresses))
+            .filter(signatures::created_at.gt(burst.min(sustained)))
+            .group_by(signatures::ip_address)
+            .select((signatures::ip_address, inside(burst), inside(sustained)))
+            .load(conn)?;
+        for (address, in_burst, in_sustained) in counts {
             let recent = self
                 .recent
                 .entry((petition_id, address.unwrap_or_default()))
                 .or_default();
-            recent.in_burst = u64::try_from(count).unwrap_or(0);
-        }
-        for (address, count) in in_sustained {
-            let recent = self
-                .recent
-                .entry((petition_id, address.unwrap_or_default()))
-                .or_default();
-            recent.in_sustained = u64::try_from(count).unwrap_or(0);
+            recent.in_burst = u64::try_from(in_burst).unwrap_or(0);
+            recent.in_sustained = u64::try_from(in_sustained).unwrap_or(0);
         }
         Ok(())
     }
