@@ -7,8 +7,8 @@ use clap::Parser;
 use domain::screening::ListKind;
 
 /// Requests are parsed on the HTTP workers and stored on the blocking threads, so memory is
-/// often freed on another thread than the one that allocated it: mimalloc handles that far
-/// more cheaply than glibc's malloc (see BENCHMARKS.md).
+/// often freed on another thread than the one that allocated it: jemalloc handles that far
+/// more cheaply than glibc's malloc, and with a steady RSS (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
