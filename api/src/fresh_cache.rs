@@ -75,7 +75,7 @@ where
                     let (cache, loading) = (Arc::clone(self), load());
                     runtime.spawn(async move {
                         match loading.await {
-                            Ok(value) => cache.keep(key, value),
+                            Ok(value) => cache.refreshed(key, value),
                             Err(_) => cache.refresh_failed(&key),
                         }
                     });
@@ -84,7 +84,13 @@ where
             }
             Kept::Missing => {}
         }
-        let value = load().await?;
+        let value = match load().await {
+            Ok(value) => value,
+            Err(error) => {
+                self.refresh_failed(&key);
+                return Err(error);
+            }
+        };
         self.keep(key, value.clone());
         Ok(value)
     }
@@ -135,6 +141,18 @@ where
             refreshing: false,
         };
         entries.insert(key, entry);
+    }
+
+    /// Keeps what a background refresh read, unless the entry was forgotten meanwhile: the
+    /// value may have been read before the change that made someone forget it.
+    fn refreshed(&self, key: K, value: V) {
+        let still_wanted = self
+            .entries
+            .lock()
+            .is_ok_and(|entries| entries.get(&key).is_some_and(|entry| entry.refreshing));
+        if still_wanted {
+            self.keep(key, value);
+        }
     }
 
     /// The next caller to find the value stale tries again.
@@ -225,6 +243,23 @@ mod tests {
         assert_eq!(read(&cache, 1, &loads).await, 1);
         cache.forget(&1);
         assert_eq!(read(&cache, 1, &loads).await, 2);
+    }
+
+    #[actix_web::test]
+    async fn a_refresh_under_way_does_not_bring_back_a_forgotten_value() {
+        let cache = Arc::new(FreshCache::new(Duration::from_millis(300)));
+        let loads = Arc::new(AtomicU32::new(0));
+        assert_eq!(read(&cache, 1, &loads).await, 1);
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(read(&cache, 1, &loads).await, 1, "stale; a refresh starts");
+        cache.forget(&1);
+        settle().await;
+        assert_eq!(loads.load(Ordering::SeqCst), 2, "the refresh ran");
+        assert_eq!(
+            read(&cache, 1, &loads).await,
+            3,
+            "read afresh, not the refresh's"
+        );
     }
 
     #[actix_web::test]
