@@ -424,18 +424,16 @@ pub fn run_next_batch(
                 ))
                 .execute(conn)?;
         }
-        let validated: Vec<i64> = struck
+        let validated: Vec<&Candidate> = struck
             .iter()
             .filter(|c| c.state == SignatureState::Validated.as_str())
-            .map(|c| c.id)
             .collect();
         // Those still queued were never counted; the rest are taken off their petitions.
-        let never_counted: BTreeSet<i64> = unqueue(conn, &validated)?.into_iter().collect();
-        let counted: Vec<_> = struck
+        let validated_ids: Vec<i64> = validated.iter().map(|c| c.id).collect();
+        let never_counted: BTreeSet<i64> = unqueue(conn, &validated_ids)?.into_iter().collect();
+        let counted: Vec<_> = validated
             .iter()
-            .filter(|c| {
-                c.state == SignatureState::Validated.as_str() && !never_counted.contains(&c.id)
-            })
+            .filter(|c| !never_counted.contains(&c.id))
             .map(|c| {
                 (
                     c.id,
