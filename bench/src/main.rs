@@ -92,12 +92,8 @@ impl Latencies {
 struct Results {
     sign: Latencies,
     confirm: Latencies,
-    count: Latencies,
-    page: Latencies,
+    reads: Readings,
     confirmed_in_window: u64,
-    /// The most confirmations acknowledged before a `count.json` request was sent that its
-    /// answer did not include yet: how far the count trailed behind.
-    largest_backlog: i64,
     /// CPU time spent during the window.
     cpu: CpuTimes,
 }
@@ -124,8 +120,8 @@ fn main() -> anyhow::Result<()> {
             .confirm
             .line("confirm (GET verify link from the email)", seconds)
     );
-    println!("{}", results.count.line("read count.json", seconds));
-    println!("{}", results.page.line("read petition.json", seconds));
+    println!("{}", results.reads.count.line("read count.json", seconds));
+    println!("{}", results.reads.page.line("read petition.json", seconds));
     println!();
     println!(
         "- fully confirmed within the {}s window: {} ({:.0}/s)",
@@ -145,8 +141,8 @@ fn main() -> anyhow::Result<()> {
     let rate = results.confirmed_in_window as f64 / seconds;
     println!(
         "- the most confirmations a count.json answer trailed by: {} (about {:.2}s at the confirmation rate)",
-        results.largest_backlog,
-        if rate > 0.0 { results.largest_backlog as f64 / rate } else { 0.0 }
+        results.reads.largest_backlog,
+        if rate > 0.0 { results.reads.largest_backlog as f64 / rate } else { 0.0 }
     );
     println!("- the count matched {settled:.1}s after signing stopped (confirmations drain first)");
     println!("- server peak RSS (VmHWM): {peak_rss}");
@@ -380,9 +376,7 @@ async fn run(
     let settled = started.elapsed().as_secs_f64() - args.seconds as f64;
     let mut results = Rc::try_unwrap(results).ok()?.into_inner();
     results.cpu = cpu_in_window.get();
-    results.count = readings.count;
-    results.page = readings.page;
-    results.largest_backlog = readings.largest_backlog;
+    results.reads = readings;
     Some((results, settled, final_count))
 }
 
@@ -391,6 +385,8 @@ async fn run(
 struct Readings {
     count: Latencies,
     page: Latencies,
+    /// The most confirmations acknowledged before a `count.json` request was sent that its
+    /// answer did not include yet: how far the count trailed behind.
     largest_backlog: i64,
 }
 
@@ -410,10 +406,10 @@ fn read_on_own_thread(
     std::thread::spawn(move || {
         before_others();
         actix_rt::System::new().block_on(async move {
-            let readings = Rc::new(RefCell::new(Readings::default()));
             if rate == 0 {
                 return Readings::default();
             }
+            let readings = Rc::new(RefCell::new(Readings::default()));
             let client = awc::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .connector(awc::Connector::new().limit(10_000))
