@@ -452,6 +452,57 @@ async fn a_connection_the_server_closed_is_replaced_and_no_message_is_lost() {
 }
 
 #[actix_web::test]
+async fn mail_goes_through_whether_or_not_the_server_offers_pipelining_and_chunking() {
+    let app = TestApp::new().at("2026-06-01T12:00:00Z");
+    app.open_petition(PETITION, "Plant more trees");
+    for (n, offered) in ["pipelining chunking", "pipelining", "chunking", "neither"]
+        .into_iter()
+        .enumerate()
+    {
+        // Told not to offer one, the server refuses a client that uses it all the same.
+        let smtp = SmtpServer::start();
+        if !offered.contains("pipelining") {
+            smtp.without_pipelining();
+        }
+        if !offered.contains("chunking") {
+            smtp.without_chunking();
+        }
+        let emails: Vec<String> = (0..3)
+            .map(|m| format!("signer{n}-{m}@example.com"))
+            .collect();
+        for (m, email) in emails.iter().enumerate() {
+            let from = format!("192.0.2.{}", 100 + 10 * n + m);
+            sign(&app, &signer("A Signer", email, "SW1A 1AA"), &from).await;
+        }
+        // One connection, so the three messages follow each other on it.
+        let mailer = api::mail::Mailer::new(Some(&smtp.url()), 1, std::env::temp_dir()).unwrap();
+        let report = app.deliver_with(&mailer);
+        assert_eq!(
+            (report.sent, report.retrying, report.failed),
+            (3, 0, 0),
+            "offered {offered}"
+        );
+        for email in &emails {
+            let mail = &smtp.received_by(email)[0];
+            assert!(
+                mail.link_containing("/verify?token=").is_some(),
+                "offered {offered}: {}",
+                mail.data
+            );
+            assert!(
+                mail.body().contains("Plant more trees"),
+                "offered {offered}"
+            );
+        }
+        assert_eq!(
+            smtp.pipelined_commands() > 0,
+            offered.contains("pipelining"),
+            "offered {offered}: commands go together exactly when the server allows it"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_recorded() {
     let mut app = TestApp::new().at("2026-06-01T12:00:00Z");
     app.open_petition(PETITION, "Plant more trees");

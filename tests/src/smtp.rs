@@ -1,9 +1,10 @@
 //! A small SMTP server on loopback, so tests deliver email through a real SMTP conversation
 //! and read back exactly what was sent. It can be told to refuse the next messages,
-//! temporarily (451) or for good (550).
+//! temporarily (451) or for good (550). Like most mail servers it offers PIPELINING and
+//! CHUNKING, and can be told not to; then it refuses a client that uses them anyway.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
@@ -72,6 +73,10 @@ struct Shared {
     forward: Option<Sender<ReceivedMail>>,
     /// Close each connection, unannounced, once it has delivered a message.
     hang_up_after_each_message: bool,
+    without_pipelining: bool,
+    without_chunking: bool,
+    /// Commands that came while an earlier one was still unanswered.
+    pipelined_commands: usize,
 }
 
 /// The server; it runs until the test process ends.
@@ -116,6 +121,22 @@ impl SmtpServer {
         self.shared.lock().unwrap().hang_up_after_each_message = true;
     }
 
+    /// Connections greeted from now on are not offered PIPELINING, and one that sends a
+    /// command before the last was answered is refused and closed.
+    pub fn without_pipelining(&self) {
+        self.shared.lock().unwrap().without_pipelining = true;
+    }
+
+    /// Connections greeted from now on are not offered CHUNKING: BDAT is refused.
+    pub fn without_chunking(&self) {
+        self.shared.lock().unwrap().without_chunking = true;
+    }
+
+    /// How many commands so far came while an earlier one was still unanswered.
+    pub fn pipelined_commands(&self) -> usize {
+        self.shared.lock().unwrap().pipelined_commands
+    }
+
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
@@ -144,22 +165,43 @@ impl SmtpServer {
     }
 }
 
+/// What one connection is doing with the message it is being given.
+#[derive(Default)]
+struct Transaction {
+    from: String,
+    to: Vec<String>,
+    refusal: Option<Refusal>,
+    /// BDAT chunks received so far.
+    chunks: String,
+}
+
 fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
     // Replies are small writes; without this, Nagle's algorithm and delayed ACKs hold
     // each exchange for tens of milliseconds.
     stream.set_nodelay(true)?;
-    let mut writer = stream.try_clone()?;
+    let mut writer = BufWriter::new(stream.try_clone()?);
     let mut reader = BufReader::new(stream);
-    let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
-    reply("220 test.smtp ESMTP ready")?;
-    let mut from = String::new();
-    let mut to = Vec::new();
-    let mut refusal = None;
+    let (pipelining, chunking) = {
+        let shared = shared.lock().unwrap();
+        (!shared.without_pipelining, !shared.without_chunking)
+    };
+    reply(&mut writer, "220 test.smtp ESMTP ready")?;
+    let mut transaction = Transaction::default();
     let mut line = String::new();
     loop {
+        // Replies to pipelined commands go together, once every command that came is read.
+        if reader.buffer().is_empty() {
+            writer.flush()?;
+        } else {
+            shared.lock().unwrap().pipelined_commands += 1;
+            if !pipelining {
+                reply(&mut writer, "554 5.5.0 PIPELINING was not offered")?;
+                return writer.flush();
+            }
+        }
         line.clear();
         if reader.read_line(&mut line)? == 0 {
-            return Ok(());
+            return writer.flush();
         }
         let command = line.trim_end().to_owned();
         let verb = command
@@ -168,18 +210,28 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             .unwrap_or_default()
             .to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => reply("250-test.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8")?,
-            "HELO" | "NOOP" => reply("250 OK")?,
+            "EHLO" => {
+                let mut greeting = "250-test.smtp\r\n250-8BITMIME\r\n".to_owned();
+                if pipelining {
+                    greeting.push_str("250-PIPELINING\r\n");
+                }
+                if chunking {
+                    greeting.push_str("250-CHUNKING\r\n");
+                }
+                greeting.push_str("250 SMTPUTF8");
+                reply(&mut writer, &greeting)?;
+            }
+            "HELO" | "NOOP" => reply(&mut writer, "250 OK")?,
             "RSET" => {
-                from.clear();
-                to.clear();
-                refusal = None;
-                reply("250 OK")?;
+                transaction = Transaction::default();
+                reply(&mut writer, "250 OK")?;
             }
             "MAIL" => {
-                from = address_in(&command);
-                refusal = None;
-                reply("250 OK")?;
+                transaction = Transaction {
+                    from: address_in(&command),
+                    ..Transaction::default()
+                };
+                reply(&mut writer, "250 OK")?;
             }
             "RCPT" => {
                 let address = address_in(&command);
@@ -190,15 +242,17 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
                     .get_mut(&address.to_ascii_lowercase())
                     .and_then(VecDeque::pop_front);
                 if refused == Some(Refusal::Permanent) {
-                    reply("550 5.1.1 No such mailbox")?;
+                    reply(&mut writer, "550 5.1.1 No such mailbox")?;
                 } else {
-                    refusal = refusal.or(refused);
-                    to.push(address);
-                    reply("250 OK")?;
+                    transaction.refusal = transaction.refusal.or(refused);
+                    transaction.to.push(address);
+                    reply(&mut writer, "250 OK")?;
                 }
             }
+            "DATA" if transaction.to.is_empty() => reply(&mut writer, NO_RECIPIENTS)?,
             "DATA" => {
-                reply("354 End data with <CR><LF>.<CR><LF>")?;
+                reply(&mut writer, "354 End data with <CR><LF>.<CR><LF>")?;
+                writer.flush()?;
                 let mut data = String::new();
                 loop {
                     line.clear();
@@ -210,36 +264,72 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
                     }
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
-                if refusal.take() == Some(Refusal::Temporary) {
-                    reply("451 4.3.0 Try again later")?;
-                } else {
-                    let mail = ReceivedMail {
-                        from: std::mem::take(&mut from),
-                        to: std::mem::take(&mut to),
-                        data,
-                    };
-                    let mut shared = shared.lock().unwrap();
-                    match &shared.forward {
-                        Some(forward) => {
-                            let _ = forward.send(mail);
-                        }
-                        None => shared.received.push(mail),
-                    }
-                    let hang_up = shared.hang_up_after_each_message;
-                    drop(shared);
-                    reply("250 OK queued")?;
-                    if hang_up {
-                        return Ok(());
-                    }
+                let (answer, hang_up) = accept(std::mem::take(&mut transaction), data, shared);
+                reply(&mut writer, answer)?;
+                if hang_up {
+                    return writer.flush();
+                }
+            }
+            "BDAT" if chunking => {
+                let mut words = command.split_whitespace().skip(1);
+                let size: usize = words.next().and_then(|size| size.parse().ok()).unwrap_or(0);
+                let last = words
+                    .next()
+                    .is_some_and(|word| word.eq_ignore_ascii_case("LAST"));
+                let mut chunk = vec![0; size];
+                reader.read_exact(&mut chunk)?;
+                transaction
+                    .chunks
+                    .push_str(&String::from_utf8_lossy(&chunk));
+                if !last {
+                    reply(&mut writer, "250 OK chunk")?;
+                    continue;
+                }
+                let mut whole = std::mem::take(&mut transaction);
+                let data = std::mem::take(&mut whole.chunks);
+                let (answer, hang_up) = accept(whole, data, shared);
+                reply(&mut writer, answer)?;
+                if hang_up {
+                    return writer.flush();
                 }
             }
             "QUIT" => {
-                reply("221 Bye")?;
-                return Ok(());
+                reply(&mut writer, "221 Bye")?;
+                return writer.flush();
             }
-            _ => reply("502 Command not implemented")?,
+            _ => reply(&mut writer, "502 Command not implemented")?,
         }
     }
+}
+
+/// The answer to content when every recipient was refused (RFC 5321 §3.3).
+const NO_RECIPIENTS: &str = "554 5.5.1 No valid recipients";
+
+fn reply(writer: &mut impl Write, text: &str) -> std::io::Result<()> {
+    writer.write_all(format!("{text}\r\n").as_bytes())
+}
+
+/// The answer to a message's content, and whether to hang up after giving it.
+fn accept(transaction: Transaction, data: String, shared: &Mutex<Shared>) -> (&'static str, bool) {
+    if transaction.to.is_empty() {
+        return (NO_RECIPIENTS, false);
+    }
+    if transaction.refusal == Some(Refusal::Temporary) {
+        return ("451 4.3.0 Try again later", false);
+    }
+    let mail = ReceivedMail {
+        from: transaction.from,
+        to: transaction.to,
+        data,
+    };
+    let mut shared = shared.lock().unwrap();
+    match &shared.forward {
+        Some(forward) => {
+            let _ = forward.send(mail);
+        }
+        None => shared.received.push(mail),
+    }
+    ("250 OK queued", shared.hang_up_after_each_message)
 }
 
 fn address_in(command: &str) -> String {

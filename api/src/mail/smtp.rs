@@ -6,6 +6,12 @@
 //! connection manages about 20 messages a second (fixed upstream in lettre/lettre#1159, not
 //! yet released). Here the delivery worker keeps lettre's `SmtpConnection`s itself: no NOOP,
 //! and each message goes with its dot in one write.
+//!
+//! Each exchange with the server is a round trip, and a message costs four of them (MAIL,
+//! RCPT, DATA, the content). Where the server offers PIPELINING (RFC 2920) the envelope goes
+//! in one write, and where it also offers CHUNKING (RFC 3030) the content goes with it as one
+//! BDAT chunk: one round trip a message. lettre neither reads those two keywords from the
+//! server's greeting nor sends that way, so both are done here on its connection.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,8 +21,9 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{SmtpConnection, Tls, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::response::Response;
 use lettre::transport::smtp::{Error, SMTP_PORT, SUBMISSIONS_PORT, SUBMISSION_PORT};
 use url::Url;
 
@@ -82,7 +89,7 @@ impl SmtpServer {
         })
     }
 
-    fn connect(&self) -> Result<SmtpConnection, Error> {
+    fn connect(&self) -> Result<Connection, Error> {
         let wrapped = match &self.tls {
             Tls::Wrapper(parameters) => Some(parameters),
             _ => None,
@@ -101,10 +108,16 @@ impl SmtpServer {
             Tls::Required(parameters) => connection.starttls(parameters, &self.hello)?,
             _ => {}
         }
+        // Greeted again to read what lettre doesn't keep of the answer; before AUTH, which a
+        // new greeting may reset.
+        let offers = Offers::from_greeting(&connection.command(Ehlo::new(self.hello.clone()))?);
         if let Some(credentials) = &self.credentials {
             connection.auth(DEFAULT_MECHANISMS, credentials)?;
         }
-        Ok(connection)
+        Ok(Connection {
+            smtp: connection,
+            offers,
+        })
     }
 }
 
@@ -115,10 +128,41 @@ fn percent_decoded(text: &str) -> Result<String, String> {
         .map_err(|_| "its user name or password is not UTF-8 once decoded".to_owned())
 }
 
+/// The ways of sending that the server's greeting offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Offers {
+    /// Commands may go several to a write, answered in order.
+    pipelining: bool,
+    /// The content may go as a counted chunk (BDAT) instead of after DATA up to a dot.
+    chunking: bool,
+}
+
+impl Offers {
+    fn from_greeting(greeting: &Response) -> Self {
+        let offered = |keyword: &str| {
+            greeting.message().any(|line| {
+                line.split_whitespace()
+                    .next()
+                    .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+            })
+        };
+        Self {
+            pipelining: offered("PIPELINING"),
+            chunking: offered("CHUNKING"),
+        }
+    }
+}
+
+/// An open connection and what its server offered.
+struct Connection {
+    smtp: SmtpConnection,
+    offers: Offers,
+}
+
 /// Connections to one server, opened as senders need them and reused while they work.
 pub struct SmtpPool {
     server: SmtpServer,
-    idle: Mutex<Vec<(SmtpConnection, Instant)>>,
+    idle: Mutex<Vec<(Connection, Instant)>>,
 }
 
 impl SmtpPool {
@@ -141,10 +185,10 @@ impl SmtpPool {
                 // answered, so it never took the message: try once on a new connection. Not
                 // after a timeout, when it may have taken it after all.
                 Err(error) if error.status().is_none() && !error.is_timeout() => {
-                    connection.abort();
+                    connection.smtp.abort();
                 }
                 Err(error) => {
-                    connection.abort();
+                    connection.smtp.abort();
                     return Err(error);
                 }
             }
@@ -154,23 +198,23 @@ impl SmtpPool {
         match sent {
             Ok(()) => self.put_back(connection),
             // After a refusal the conversation is in an unknown state: start afresh next time.
-            Err(_) => connection.abort(),
+            Err(_) => connection.smtp.abort(),
         }
         sent
     }
 
-    fn take_idle(&self) -> Option<SmtpConnection> {
+    fn take_idle(&self) -> Option<Connection> {
         let mut idle = self.idle.lock().ok()?;
         while let Some((mut connection, since)) = idle.pop() {
             if since.elapsed() < IDLE_FOR_AT_MOST {
                 return Some(connection);
             }
-            let _ = connection.quit();
+            let _ = connection.smtp.quit();
         }
         None
     }
 
-    fn put_back(&self, connection: SmtpConnection) {
+    fn put_back(&self, connection: Connection) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.push((connection, Instant::now()));
         }
@@ -178,12 +222,8 @@ impl SmtpPool {
 }
 
 /// One message's envelope and content, as `SmtpConnection::send` does it, but with the
-/// content and its closing dot in one write.
-fn transfer(
-    connection: &mut SmtpConnection,
-    envelope: &Envelope,
-    message: &[u8],
-) -> Result<(), Error> {
+/// content and its closing dot in one write, and in as few writes as the server allows.
+fn transfer(open: &mut Connection, envelope: &Envelope, message: &[u8]) -> Result<(), Error> {
     let mut parameters = Vec::new();
     let addresses = envelope.from().into_iter().chain(envelope.to());
     if addresses
@@ -195,16 +235,42 @@ fn transfer(
     if !message.is_ascii() {
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    connection.command(Mail::new(envelope.from().cloned(), parameters))?;
-    for recipient in envelope.to() {
-        connection.command(Rcpt::new(recipient.clone(), vec![]))?;
+    let mut commands = vec![Mail::new(envelope.from().cloned(), parameters).to_string()];
+    commands.extend(
+        envelope
+            .to()
+            .iter()
+            .map(|recipient| Rcpt::new(recipient.clone(), vec![]).to_string()),
+    );
+    let text = std::str::from_utf8(message).ok();
+    let chunk = text.filter(|_| open.offers.chunking);
+    commands.push(match chunk {
+        Some(text) => format!("BDAT {} LAST\r\n{text}", text.len()),
+        None => Data.to_string(),
+    });
+    let smtp = &mut open.smtp;
+    if open.offers.pipelining {
+        // `command` writes all of them at once and reads the first answer; the rest follow
+        // in order. Any refusal ends the connection, so answers left unread don't matter.
+        smtp.command(commands.concat())?;
+        for _ in 1..commands.len() {
+            smtp.read_response()?;
+        }
+    } else {
+        for command in &commands {
+            smtp.command(command)?;
+        }
     }
-    connection.command(Data)?;
-    match std::str::from_utf8(message) {
+    match (chunk, text) {
+        (Some(_), _) => {}
         // `command` writes what it is given in one write, then reads the answer.
-        Ok(text) => connection.command(Content(text))?,
-        Err(_) => connection.message(message)?,
-    };
+        (None, Some(text)) => {
+            smtp.command(Content(text))?;
+        }
+        (None, None) => {
+            smtp.message(message)?;
+        }
+    }
     Ok(())
 }
 
@@ -238,6 +304,29 @@ mod tests {
             content,
             "..hidden\r\nplain\r\n...two\r\nmid.dot\r\n..\r\n.\r\n"
         );
+    }
+
+    #[test]
+    fn the_greeting_says_whether_commands_may_be_pipelined_and_content_chunked() {
+        use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
+        let greeting = |lines: &[&str]| {
+            let code = Code::new(
+                Severity::PositiveCompletion,
+                Category::MailSystem,
+                Detail::Zero,
+            );
+            Response::new(code, lines.iter().map(|line| (*line).to_owned()).collect())
+        };
+        let both = greeting(&["mail.example", "pipelining", "SIZE 1000", "CHUNKING"]);
+        assert_eq!(
+            Offers::from_greeting(&both),
+            Offers {
+                pipelining: true,
+                chunking: true
+            }
+        );
+        let neither = greeting(&["mail.example says PIPELINING", "8BITMIME"]);
+        assert_eq!(Offers::from_greeting(&neither), Offers::default());
     }
 
     #[test]
