@@ -1,0 +1,1 @@
+CREATE INDEX email_outbox_pending ON email_outbox (id) WHERE state = 'pending';
