@@ -210,17 +210,7 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             .unwrap_or_default()
             .to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => {
-                let mut greeting = "250-test.smtp\r\n250-8BITMIME\r\n".to_owned();
-                if pipelining {
-                    greeting.push_str("250-PIPELINING\r\n");
-                }
-                if chunking {
-                    greeting.push_str("250-CHUNKING\r\n");
-                }
-                greeting.push_str("250 SMTPUTF8");
-                reply(&mut writer, &greeting)?;
-            }
+            "EHLO" => reply(&mut writer, &greeting(pipelining, chunking))?,
             "HELO" | "NOOP" => reply(&mut writer, "250 OK")?,
             "RSET" => {
                 transaction = Transaction::default();
@@ -253,17 +243,9 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             "DATA" => {
                 reply(&mut writer, "354 End data with <CR><LF>.<CR><LF>")?;
                 writer.flush()?;
-                let mut data = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line)? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
-                }
+                let Some(data) = read_up_to_the_dot(&mut reader)? else {
+                    return Ok(());
+                };
                 let (answer, hang_up) = accept(std::mem::take(&mut transaction), data, shared);
                 reply(&mut writer, answer)?;
                 if hang_up {
@@ -271,23 +253,13 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
                 }
             }
             "BDAT" if chunking => {
-                let mut words = command.split_whitespace().skip(1);
-                let size: usize = words.next().and_then(|size| size.parse().ok()).unwrap_or(0);
-                let last = words
-                    .next()
-                    .is_some_and(|word| word.eq_ignore_ascii_case("LAST"));
-                let mut chunk = vec![0; size];
-                reader.read_exact(&mut chunk)?;
-                transaction
-                    .chunks
-                    .push_str(&String::from_utf8_lossy(&chunk));
+                let last = read_chunk(&mut reader, &command, &mut transaction.chunks)?;
                 if !last {
                     reply(&mut writer, "250 OK chunk")?;
                     continue;
                 }
-                let mut whole = std::mem::take(&mut transaction);
-                let data = std::mem::take(&mut whole.chunks);
-                let (answer, hang_up) = accept(whole, data, shared);
+                let data = std::mem::take(&mut transaction.chunks);
+                let (answer, hang_up) = accept(std::mem::take(&mut transaction), data, shared);
                 reply(&mut writer, answer)?;
                 if hang_up {
                     return writer.flush();
@@ -300,6 +272,47 @@ fn converse(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             _ => reply(&mut writer, "502 Command not implemented")?,
         }
     }
+}
+
+fn greeting(pipelining: bool, chunking: bool) -> String {
+    let mut greeting = "250-test.smtp\r\n250-8BITMIME\r\n".to_owned();
+    if pipelining {
+        greeting.push_str("250-PIPELINING\r\n");
+    }
+    if chunking {
+        greeting.push_str("250-CHUNKING\r\n");
+    }
+    greeting.push_str("250 SMTPUTF8");
+    greeting
+}
+
+/// The content after DATA, with the dots the client doubled undone; `None` if the client
+/// went away first.
+fn read_up_to_the_dot(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let (mut data, mut line) = (String::new(), String::new());
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        if line == ".\r\n" {
+            return Ok(Some(data));
+        }
+        data.push_str(line.strip_prefix('.').unwrap_or(&line));
+    }
+}
+
+/// Reads the chunk a `BDAT size [LAST]` command announces onto `chunks`; true for the last.
+fn read_chunk(reader: &mut impl Read, command: &str, chunks: &mut String) -> std::io::Result<bool> {
+    let mut words = command.split_whitespace().skip(1);
+    let size: usize = words.next().and_then(|size| size.parse().ok()).unwrap_or(0);
+    let last = words
+        .next()
+        .is_some_and(|word| word.eq_ignore_ascii_case("LAST"));
+    let mut chunk = vec![0; size];
+    reader.read_exact(&mut chunk)?;
+    chunks.push_str(&String::from_utf8_lossy(&chunk));
+    Ok(last)
 }
 
 /// The answer to content when every recipient was refused (RFC 5321 §3.3).
