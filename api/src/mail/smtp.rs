@@ -261,15 +261,12 @@ fn transfer(open: &mut Connection, envelope: &Envelope, message: &[u8]) -> Resul
             smtp.command(command)?;
         }
     }
-    match (chunk, text) {
-        (Some(_), _) => {}
-        // `command` writes what it is given in one write, then reads the answer.
-        (None, Some(text)) => {
-            smtp.command(Content(text))?;
-        }
-        (None, None) => {
-            smtp.message(message)?;
-        }
+    if chunk.is_none() {
+        match text {
+            // `command` writes what it is given in one write, then reads the answer.
+            Some(text) => smtp.command(Content(text))?,
+            None => smtp.message(message)?,
+        };
     }
     Ok(())
 }
