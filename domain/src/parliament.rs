@@ -3,7 +3,7 @@
 //! petitions move to the archived endpoints under it, with the thresholds then in force.
 //! Six months after a petition stops collecting, its signers' personal details are wiped.
 
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Datelike, Months, Utc};
 
 use crate::deadline::london_date;
 use crate::signer_details::FieldErrors;
@@ -225,8 +225,19 @@ impl NewParliament {
 /// Petitions that stopped collecting before this instant are due to have their signers
 /// anonymised at `now`: always at least [`KEEP_SIGNERS_FOR`] after they stopped.
 pub fn anonymise_before(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.checked_sub_months(KEEP_SIGNERS_FOR)
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    let Some(cut_off) = now.checked_sub_months(KEEP_SIGNERS_FOR) else {
+        return DateTime::<Utc>::MIN_UTC;
+    };
+    if cut_off.day() == now.day() {
+        return cut_off;
+    }
+    // Today's day has none six months back (31 August, February): chrono takes that month's
+    // last day at today's time, which would move the cut-off back from the 30th's evening to
+    // the 31st's morning. The start of the next month is still six months back, and never
+    // moves back.
+    cut_off.date_naive().succ_opt().map_or(cut_off, |next_day| {
+        next_day.and_time(chrono::NaiveTime::MIN).and_utc()
+    })
 }
 
 #[cfg(test)]
@@ -400,6 +411,14 @@ mod tests {
         let dissolution = at(2029, 5, 20, 23);
         assert_eq!(closes_at(deadline, Some(dissolution)), dissolution);
         assert_eq!(closes_at(dissolution, Some(deadline)), dissolution);
+    }
+
+    #[test]
+    fn the_cut_off_never_moves_back_at_the_end_of_a_long_month() {
+        assert_eq!(anonymise_before(at(2026, 8, 30, 10)), at(2026, 3, 1, 0));
+        assert_eq!(anonymise_before(at(2026, 8, 31, 9)), at(2026, 3, 1, 0));
+        assert_eq!(anonymise_before(at(2026, 9, 1, 5)), at(2026, 3, 1, 5));
+        assert_eq!(anonymise_before(at(2026, 8, 28, 10)), at(2026, 2, 28, 10));
     }
 
     proptest! {
