@@ -6,6 +6,11 @@
 -- confirming changes, so the confirmed version can go in place (a HOT update) and no index
 -- is touched. Reconciliation and mailings, which read validated rows, read the state from
 -- the rows themselves.
+-- Migration 4 kept every index that signing can use led by the email or address, lest the
+-- planner scan a viral petition's signatures for each group. This one, on the petition
+-- alone, does not tempt it: with statistics taken when every petition had ten signatures
+-- and 300,000 since on one, PostgreSQL 15 still chose the email and address indexes, for
+-- custom and generic plans alike (estimated cost about 50 against about 4,000 this way).
 DROP INDEX signatures_validated_by_petition;
 CREATE INDEX signatures_by_petition ON signatures (petition_id);
 DROP INDEX signatures_subscribed;
