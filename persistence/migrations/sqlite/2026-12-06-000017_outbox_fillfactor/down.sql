@@ -1,0 +1,1 @@
+-- PostgreSQL only (see up.sql).

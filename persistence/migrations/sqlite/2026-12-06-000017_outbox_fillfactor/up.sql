@@ -1,0 +1,2 @@
+-- PostgreSQL only: it leaves room on the outbox's pages for in-place updates. SQLite has no
+-- such setting; this keeps the two backends' migration histories alike.
