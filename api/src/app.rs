@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress};
@@ -142,7 +143,8 @@ pub fn build_app(
         )
         .app_data(
             web::JsonConfig::default()
-                .error_handler(|error, _| bad_request("body", error.to_string())),
+                .limit(MAX_JSON_BODY_BYTES)
+                .error_handler(|error, _| unreadable_body(error)),
         )
         .configure(crate::routes::configure)
         .split_for_parts();
@@ -162,16 +164,63 @@ pub fn build_app(
         .wrap(TracingLogger::default())
 }
 
+/// The largest JSON body read. The longest text a form takes is 10,000 characters: at most
+/// 120,000 bytes however they are escaped (a `\u` surrogate pair is 12). Anything far larger
+/// is not a form, and reading it would only cost memory.
+const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+
 fn bad_request(field: &str, detail: String) -> actix_web::Error {
+    let summary = format!("the request's {field} could not be read: {detail}");
+    unreadable(StatusCode::BAD_REQUEST, field, summary, detail)
+}
+
+/// Why a JSON body was not read, told so the sender can fix it: actix's own messages
+/// ("Content type error") name no remedy.
+fn unreadable_body(error: JsonPayloadError) -> actix_web::Error {
+    let (status, message) = match &error {
+        JsonPayloadError::ContentType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body must be JSON, sent with the header Content-Type: application/json".to_owned(),
+        ),
+        JsonPayloadError::OverflowKnownLength { length, limit } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body is {length} bytes; the most this service reads is {limit}"),
+        ),
+        JsonPayloadError::Overflow { limit } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body is larger than the {limit} bytes this service reads"),
+        ),
+        JsonPayloadError::Deserialize(json) if json.is_data() => (
+            StatusCode::BAD_REQUEST,
+            format!("body is JSON but not in the form expected: {json}"),
+        ),
+        JsonPayloadError::Deserialize(json) => (
+            StatusCode::BAD_REQUEST,
+            format!("body is not valid JSON: {json}"),
+        ),
+        other => (
+            StatusCode::BAD_REQUEST,
+            format!("body could not be read: {other}"),
+        ),
+    };
+    unreadable(status, "body", format!("the request's {message}"), message)
+}
+
+fn unreadable(
+    status: StatusCode,
+    field: &str,
+    summary: String,
+    message: String,
+) -> actix_web::Error {
     let response = problem_response(
-        StatusCode::BAD_REQUEST,
-        format!("the request's {field} could not be read: {detail}"),
+        status,
+        summary,
         vec![FieldError {
             field: field.to_owned(),
-            message: detail.clone(),
+            message: message.clone(),
         }],
     );
-    actix_web::error::InternalError::from_response(detail, response).into()
+    actix_web::error::InternalError::from_response(message, response).into()
 }
 
 async fn no_such_route(request: HttpRequest) -> HttpResponse {

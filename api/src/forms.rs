@@ -21,13 +21,19 @@ pub struct FormReader<'a> {
 }
 
 impl<'a> FormReader<'a> {
+    /// A reader of `body`, which must be an object; null (no body) reads as one with no fields.
     pub fn new(body: &'a Value) -> Self {
-        Self {
+        let mut reader = Self {
             body,
             prefix: String::new(),
             fields: Vec::new(),
             errors: Vec::new(),
+        };
+        if !matches!(body, Value::Object(_) | Value::Null) {
+            reader.fields.push(Cow::Borrowed("body"));
+            reader.fault("body", "must be a JSON object of named fields");
         }
+        reader
     }
 
     fn name(&self, field: &'static str) -> Cow<'static, str> {

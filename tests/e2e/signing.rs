@@ -282,7 +282,47 @@ async fn every_fault_in_the_form_is_named() {
         .await;
     assert_eq!(malformed.status, 400);
     assert_eq!(malformed.json()["errors"][0]["field"], "body");
+    assert_detail_contains(&malformed, "not valid JSON");
     assert_eq!(signatures_stored(&app), 0);
+}
+
+fn assert_detail_contains(response: &tests::TestResponse, words: &str) {
+    let problem = response.json();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(words), "{detail:?} says {words:?}");
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_a_json_form_is_told_how_to_send_one() {
+    let app = TestApp::new();
+    app.open_petition(PETITION, "Plant more trees");
+    let form = signer("Ada Lovelace", "ada@example.com", "SW1A 1AA");
+
+    let as_text = app
+        .send_raw(&path(PETITION), &form.to_string(), "text/plain")
+        .await;
+    assert_eq!(as_text.status, 415);
+    assert_eq!(as_text.json()["errors"][0]["field"], "body");
+    assert_detail_contains(&as_text, "Content-Type: application/json");
+
+    let list = app
+        .send_raw(&path(PETITION), "[1, 2]", "application/json")
+        .await;
+    assert_eq!(list.status, 422);
+    assert_eq!(list.json()["errors"][0]["field"], "body");
+    assert_detail_contains(&list, "must be a JSON object");
+
+    // Far longer than any form's fields allow: refused before it is parsed.
+    let huge = format!("{{\"name\": \"{}\"}}", "a".repeat(300 * 1024));
+    let too_large = app
+        .send_raw(&path(PETITION), &huge, "application/json")
+        .await;
+    assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.json()["errors"][0]["field"], "body");
+    assert_detail_contains(&too_large, "the most this service reads is 262144");
+
+    assert_eq!(signatures_stored(&app), 0);
+    assert_eq!(app.post_json(&path(PETITION), &form).await.status, 202);
 }
 
 #[actix_web::test]
