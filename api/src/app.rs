@@ -29,7 +29,7 @@ use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
 use crate::mail::Mailer;
-use crate::openapi::ApiDoc;
+use crate::openapi::{with_unreadable_body_answers, ApiDoc};
 use crate::routes::PetitionPage;
 use crate::settings::SettingsCache;
 use crate::signing::{
@@ -149,7 +149,9 @@ pub fn build_app(
         .configure(crate::routes::configure)
         .split_for_parts();
     app.service(web::redirect("/docs", "/docs/"))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", with_unreadable_body_answers(api)),
+        )
         .default_service(web::to(no_such_route))
         .wrap(from_fn(conditional_get))
         .wrap(Compress::default())

@@ -2,6 +2,7 @@
 
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -53,6 +54,53 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Adds to every route that reads a JSON body the answers it may give before its handler runs
+/// (`app::unreadable_body`), so each route need not list them. Run once the routes are
+/// registered: `ApiDoc`'s own modifiers run before there are any.
+pub fn with_unreadable_body_answers(
+    mut openapi: utoipa::openapi::OpenApi,
+) -> utoipa::openapi::OpenApi {
+    let answers = [
+        ("400", "The body is not valid JSON"),
+        ("413", "The body is larger than 256 KiB"),
+        (
+            "415",
+            "The body is not sent as Content-Type: application/json",
+        ),
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_none() {
+                continue;
+            }
+            for (status, description) in answers {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+    openapi
+}
+
+fn problem(description: &str) -> utoipa::openapi::Response {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build();
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/problem+json", content)
+        .build()
+}
+
 /// The full description, as served at `/openapi.json` and checked in as `openapi.yaml`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
@@ -60,7 +108,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
-    api
+    with_unreadable_body_answers(api)
 }
 
 /// The checked-in form of [`document`].

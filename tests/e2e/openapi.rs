@@ -67,7 +67,24 @@ fn every_operation_documents_its_responses() {
                     "{method} {path} documents 422"
                 );
             }
+            if operation.request_body.is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} documents {status}"
+                    );
+                }
+            }
         }
         assert!(found > 0, "{path} has an operation");
     }
+}
+
+#[actix_web::test]
+async fn the_served_description_is_the_checked_in_one() {
+    let app = tests::TestApp::new();
+    let served = app.get("/openapi.json").await;
+    assert_eq!(served.status, 200);
+    let document = serde_json::to_value(api::openapi::document()).unwrap();
+    assert_eq!(served.json(), document);
 }
