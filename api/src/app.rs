@@ -134,10 +134,6 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
         .app_data(
-            web::QueryConfig::default()
-                .error_handler(|error, _| bad_request("query", error.to_string())),
-        )
-        .app_data(
             web::PathConfig::default()
                 .error_handler(|error, _| bad_request("path", error.to_string())),
         )

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod official;
 pub mod openapi;
 pub mod petition_json;
+mod query;
 mod routes;
 pub mod settings;
 pub mod signing;

@@ -422,8 +422,14 @@ async fn links_with_a_wrong_token_find_nothing() {
         app.get("/signatures/999999/verify?token=abc").await.status,
         404
     );
-    assert_eq!(app.get("/signatures/1/verify").await.status, 400);
-    assert_eq!(app.get("/signatures/x/verify?token=abc").await.status, 400);
+    let no_token = app.get("/signatures/1/verify").await;
+    assert_eq!(no_token.status, 400);
+    assert_eq!(no_token.json()["errors"][0]["field"], "token");
+    assert_detail_contains(&no_token, "token is required");
+    let not_an_id = app.get("/signatures/x/verify?token=abc").await;
+    assert_eq!(not_an_id.status, 400);
+    assert_eq!(not_an_id.json()["errors"][0]["field"], "signature_id");
+    assert_detail_contains(&not_an_id, "\"x\" is not a signature id");
     app.count();
     assert_eq!(
         app.get(&format!("/petitions/{PETITION}/count.json"))

@@ -81,6 +81,9 @@ async fn the_series_has_every_hour_and_every_london_day() {
         ))
         .await;
     assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["errors"][0]["field"], "interval");
+    let detail = bad.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("interval can't be \"week\""), "{detail}");
     assert_eq!(
         app.get("/petitions/424242/signatures-over-time.json")
             .await

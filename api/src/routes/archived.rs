@@ -6,6 +6,7 @@ use super::listing::{list_csv, list_json, ListParams, PetitionList};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::PetitionDocument;
+use crate::query::Query;
 
 /// Lists petitions of past parliaments; `parliament=` narrows to one.
 #[utoipa::path(
@@ -16,7 +17,7 @@ use crate::petition_json::PetitionDocument;
 #[get("/archived/petitions.json")]
 pub async fn list_archived_petitions(
     state: web::Data<AppState>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     list_json(state, params.into_inner(), true).await
 }
@@ -30,7 +31,7 @@ pub async fn list_archived_petitions(
 #[get("/archived/petitions.csv")]
 pub async fn list_archived_petitions_csv(
     state: web::Data<AppState>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     list_csv(state, params.into_inner(), true).await
 }

@@ -17,6 +17,7 @@ use super::visibility::parse_id;
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::forms::{read_signer, FormReader};
+use crate::query::Query;
 use crate::signing::{client_address, new_token};
 
 /// A new petition, as its creator writes it.
@@ -138,7 +139,7 @@ pub async fn sponsor(
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<String>,
-    query: web::Query<TokenParam>,
+    query: Query<TokenParam>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let petition_id = parse_id(&id)?;

@@ -15,6 +15,7 @@ use super::visibility::{parse_id, visible, Visibility};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::{petition_data, PetitionDocument, SelfLink, Timestamp};
+use crate::query::Query;
 
 /// A petition's page changes with every signature batch; a few seconds of caching absorbs
 /// a crowd refreshing it without showing a stale count for long.
@@ -30,7 +31,7 @@ const COUNT_MAX_AGE: u32 = 2;
 #[get("/petitions.json")]
 pub async fn list_petitions(
     state: web::Data<AppState>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     list_json(state, params.into_inner(), false).await
 }
@@ -45,7 +46,7 @@ pub async fn list_petitions(
 #[get("/petitions.csv")]
 pub async fn list_petitions_csv(
     state: web::Data<AppState>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     list_csv(state, params.into_inner(), false).await
 }

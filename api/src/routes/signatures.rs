@@ -14,6 +14,7 @@ use super::visibility::{parse_id, Visibility};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::forms::{read_signer, FormReader};
+use crate::query::Query;
 use crate::signing::{client_address, new_token};
 
 /// What a signer sends. Every field is checked and every fault reported together.
@@ -195,10 +196,15 @@ pub struct ConstituencyOfSigner {
 #[get("/signatures/{signature_id}/verify")]
 pub async fn verify_signature(
     state: web::Data<AppState>,
-    signature_id: web::Path<i64>,
-    query: web::Query<TokenParam>,
+    signature_id: web::Path<String>,
+    query: Query<TokenParam>,
 ) -> Result<HttpResponse, ApiError> {
-    confirm(state, signature_id.into_inner(), query.into_inner().token).await
+    confirm(
+        state,
+        parse_signature_id(&signature_id)?,
+        query.into_inner().token,
+    )
+    .await
 }
 
 /// The same as `GET`, for clients that prefer not to change state with a `GET`.
@@ -215,10 +221,28 @@ pub async fn verify_signature(
 #[post("/signatures/{signature_id}/verify")]
 pub async fn verify_signature_post(
     state: web::Data<AppState>,
-    signature_id: web::Path<i64>,
-    query: web::Query<TokenParam>,
+    signature_id: web::Path<String>,
+    query: Query<TokenParam>,
 ) -> Result<HttpResponse, ApiError> {
-    confirm(state, signature_id.into_inner(), query.into_inner().token).await
+    confirm(
+        state,
+        parse_signature_id(&signature_id)?,
+        query.into_inner().token,
+    )
+    .await
+}
+
+/// Parses the `{signature_id}` of a link from an email.
+fn parse_signature_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::BadRequest {
+            detail: format!(
+                "{raw:?} is not a signature id: ids are positive whole numbers; use the whole link from the email"
+            ),
+            field: Some("signature_id"),
+        })
 }
 
 async fn confirm(
@@ -272,11 +296,11 @@ async fn confirm(
 #[post("/signatures/{signature_id}/unsubscribe")]
 pub async fn unsubscribe(
     state: web::Data<AppState>,
-    signature_id: web::Path<i64>,
-    query: web::Query<TokenParam>,
+    signature_id: web::Path<String>,
+    query: Query<TokenParam>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let signature_id = signature_id.into_inner();
+    let signature_id = parse_signature_id(&signature_id)?;
     let token = query.into_inner().token;
     let done = state
         .db

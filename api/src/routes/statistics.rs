@@ -18,6 +18,7 @@ use super::visibility::{parse_id, visible};
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::{SelfLink, Timestamp};
+use crate::query::Query;
 
 /// The series moves with every batch, like the count; rankings can lag a little more.
 const SERIES_MAX_AGE: u32 = 10;
@@ -71,7 +72,7 @@ pub struct SeriesPoint {
 pub async fn signatures_over_time(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    params: web::Query<SeriesParams>,
+    params: Query<SeriesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let interval = params.interval.unwrap_or(Interval::Hour);
@@ -267,7 +268,7 @@ pub struct PopularParams {
 #[get("/popular.json")]
 pub async fn popular_petitions(
     state: web::Data<AppState>,
-    params: web::Query<PopularParams>,
+    params: Query<PopularParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let (query, ons_code) = match (params.constituency, params.postcode) {

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::query::Query;
 
 const DEFAULT_COUNT: i64 = 50;
 const MAX_COUNT: i64 = 200;
@@ -80,7 +81,7 @@ impl From<AuditEntry> for AuditLogEntry {
 #[get("")]
 pub async fn audit_log(
     state: web::Data<AppState>,
-    params: web::Query<AuditParams>,
+    params: Query<AuditParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let count = params.count.unwrap_or(DEFAULT_COUNT);

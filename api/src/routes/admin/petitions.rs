@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::petition_json::Rejection;
+use crate::query::Query;
 use crate::routes::visibility::parse_id;
 
 const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -120,7 +121,7 @@ pub struct StaffPetitionList {
 pub async fn list(
     state: web::Data<AppState>,
     auth: web::ReqData<Authenticated>,
-    params: web::Query<StaffListParams>,
+    params: Query<StaffListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let facet_name = params.state.as_deref().unwrap_or("all");

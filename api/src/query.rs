@@ -1,0 +1,133 @@
+//! Query parameters read as `web::Query` reads them, but a bad one is a problem+json that names
+//! it: serde_urlencoded's own errors ("invalid digit found in string") say neither which
+//! parameter nor what was sent.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use url::form_urlencoded;
+
+use crate::error::{problem_response, FieldError};
+
+/// The parsed query string of a request.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse(request.query_string()).map(Query).map_err(|fault| {
+            let detail = format!("the query is not valid: {}", fault.message);
+            let response = problem_response(StatusCode::BAD_REQUEST, detail, vec![fault.clone()]);
+            actix_web::error::InternalError::from_response(fault.message, response).into()
+        }))
+    }
+}
+
+/// Parses `query`, or names the parameter at fault and says what is wrong with it.
+pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, FieldError> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    let deserializer = serde_urlencoded::Deserializer::new(pairs);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let reason = error.inner().to_string();
+        // A missing parameter fails at the level of the whole query, so its name is only in
+        // the message, as "missing field `token`".
+        if let Some(name) = reason
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            return FieldError {
+                field: name.to_owned(),
+                message: format!("{name} is required"),
+            };
+        }
+        let field = error.path().to_string();
+        let sent = form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| *key == field)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        FieldError {
+            message: format!("{field} can't be {sent:?}: {reason}"),
+            field,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Params {
+        token: String,
+        page: Option<u32>,
+        interval: Option<Interval>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Interval {
+        Hour,
+        Day,
+    }
+
+    #[test]
+    fn a_good_query_parses() {
+        let params: Params = parse("token=abc&page=2&interval=day").unwrap();
+        assert_eq!(params.token, "abc");
+        assert_eq!(params.page, Some(2));
+        assert!(matches!(params.interval, Some(Interval::Day)));
+        assert!(matches!(
+            parse::<Params>("token=x&interval=hour").unwrap().interval,
+            Some(Interval::Hour)
+        ));
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named() {
+        let fault = parse::<Params>("page=2").unwrap_err();
+        assert_eq!(fault.field, "token");
+        assert_eq!(fault.message, "token is required");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_what_was_sent() {
+        let fault = parse::<Params>("token=x&page=abc").unwrap_err();
+        assert_eq!(fault.field, "page");
+        assert!(
+            fault.message.starts_with("page can't be \"abc\": "),
+            "{}",
+            fault.message
+        );
+
+        let fault = parse::<Params>("token=x&interval=week").unwrap_err();
+        assert_eq!(fault.field, "interval");
+        assert!(
+            fault.message.contains("`hour` or `day`"),
+            "{}",
+            fault.message
+        );
+    }
+}
