@@ -12,7 +12,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpServer};
 use ipnet::IpNet;
 use persistence::petitions::CountRow;
 use persistence::Database;
@@ -29,6 +29,7 @@ use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
 use crate::mail::Mailer;
+use crate::methods::{head_as_get, RouteMethods};
 use crate::openapi::{with_unreadable_body_answers, ApiDoc};
 use crate::routes::PetitionPage;
 use crate::settings::SettingsCache;
@@ -144,18 +145,22 @@ pub fn build_app(
         )
         .configure(crate::routes::configure)
         .split_for_parts();
+    let api = with_unreadable_body_answers(api);
+    let methods = RouteMethods::from_document(&api);
     app.service(web::redirect("/docs", "/docs/"))
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", with_unreadable_body_answers(api)),
-        )
-        .default_service(web::to(no_such_route))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(move |request: HttpRequest| {
+            let answer = methods.no_such_route(&request);
+            async move { answer }
+        }))
         .wrap(from_fn(conditional_get))
+        .wrap(from_fn(head_as_get))
         .wrap(Compress::default())
         .wrap(
             Cors::default()
                 .allow_any_origin()
                 .send_wildcard()
-                .allowed_methods(["GET", "HEAD", "POST", "PUT", "DELETE"])
+                .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
                 .allowed_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
                 .max_age(86_400),
         )
@@ -219,15 +224,6 @@ fn unreadable(
         }],
     );
     actix_web::error::InternalError::from_response(message, response).into()
-}
-
-async fn no_such_route(request: HttpRequest) -> HttpResponse {
-    let detail = format!(
-        "there is nothing at {} {}: see /docs/ for the API",
-        request.method(),
-        request.path()
-    );
-    problem_response(StatusCode::NOT_FOUND, detail, Vec::new())
 }
 
 /// A bound, ready-to-run server (zero2prod's shape: tests bind port 0 and ask for the port).

@@ -13,6 +13,7 @@ mod group_commit;
 mod http_cache;
 pub mod links;
 pub mod mail;
+mod methods;
 pub mod official;
 pub mod openapi;
 pub mod petition_json;

@@ -376,3 +376,59 @@ async fn unknown_routes_and_health_answer_in_kind() {
     assert_eq!(app.get("/openapi.json").await.json()["openapi"], "3.1.0");
     assert_eq!(app.get("/docs/").await.status, 200);
 }
+
+#[actix_web::test]
+async fn head_works_wherever_get_does_and_a_wrong_method_is_a_405() {
+    use actix_web::http::Method;
+    let app = TestApp::new();
+    app.import_bundled();
+
+    let head = app
+        .request(Method::HEAD, "/petitions/200004.json", &[], None)
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.header("etag").is_some());
+    assert_eq!(
+        head.header("content-type").as_deref(),
+        Some("application/json")
+    );
+
+    let wrong = app
+        .request(Method::DELETE, "/petitions/200004.json", &[], None)
+        .await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("allow").as_deref(), Some("GET, HEAD"));
+    let detail = wrong.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("does not take DELETE"), "{detail}");
+    let signing = app
+        .request(Method::GET, "/petitions/200004/signatures", &[], None)
+        .await;
+    assert_eq!(signing.status, 405);
+    assert_eq!(signing.header("allow").as_deref(), Some("POST"));
+
+    let nowhere = app
+        .request(Method::GET, "/petitions/200004/nothing.json", &[], None)
+        .await;
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.header("allow").is_none());
+
+    // A staff tool served from another origin may edit with PATCH.
+    let preflight = app
+        .request(
+            Method::OPTIONS,
+            "/admin/settings",
+            &[
+                ("Origin", "https://staff.example"),
+                ("Access-Control-Request-Method", "PATCH"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type",
+                ),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(preflight.status, 200);
+    let allowed = preflight.header("access-control-allow-methods").unwrap();
+    assert!(allowed.contains("PATCH"), "{allowed}");
+}
