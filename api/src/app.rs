@@ -24,7 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{AuthConfig, Config};
-use crate::error::{problem_response, FieldError};
+use crate::error::{extractor_fault, FieldError};
 use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
@@ -170,11 +170,15 @@ pub fn build_app(
 /// The largest JSON body read. The longest text a form takes is 10,000 characters: at most
 /// 120,000 bytes however they are escaped (a `\u` surrogate pair is 12). Anything far larger
 /// is not a form, and reading it would only cost memory.
-const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+pub const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
 
 fn bad_request(field: &str, detail: String) -> actix_web::Error {
     let summary = format!("the request's {field} could not be read: {detail}");
-    unreadable(StatusCode::BAD_REQUEST, field, summary, detail)
+    let fault = FieldError {
+        field: field.to_owned(),
+        message: detail,
+    };
+    extractor_fault(StatusCode::BAD_REQUEST, summary, fault)
 }
 
 /// Why a JSON body was not read, told so the sender can fix it: actix's own messages
@@ -206,24 +210,12 @@ fn unreadable_body(error: JsonPayloadError) -> actix_web::Error {
             format!("body could not be read: {other}"),
         ),
     };
-    unreadable(status, "body", format!("the request's {message}"), message)
-}
-
-fn unreadable(
-    status: StatusCode,
-    field: &str,
-    summary: String,
-    message: String,
-) -> actix_web::Error {
-    let response = problem_response(
-        status,
-        summary,
-        vec![FieldError {
-            field: field.to_owned(),
-            message: message.clone(),
-        }],
-    );
-    actix_web::error::InternalError::from_response(message, response).into()
+    let summary = format!("the request's {message}");
+    let fault = FieldError {
+        field: "body".to_owned(),
+        message,
+    };
+    extractor_fault(status, summary, fault)
 }
 
 /// A bound, ready-to-run server (zero2prod's shape: tests bind port 0 and ask for the port).

@@ -182,6 +182,13 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An extractor's refusal (of the path, query or body) as a problem+json naming the field.
+pub fn extractor_fault(status: StatusCode, summary: String, fault: FieldError) -> actix_web::Error {
+    let message = fault.message.clone();
+    let response = problem_response(status, summary, vec![fault]);
+    actix_web::error::InternalError::from_response(message, response).into()
+}
+
 /// A problem+json response; also used for errors raised outside handlers (routing, extractors).
 pub fn problem_response(
     status: StatusCode,

@@ -60,9 +60,13 @@ impl Modify for SecuritySchemes {
 pub fn with_unreadable_body_answers(
     mut openapi: utoipa::openapi::OpenApi,
 ) -> utoipa::openapi::OpenApi {
+    let too_large = format!(
+        "The body is larger than {} KiB",
+        crate::app::MAX_JSON_BODY_BYTES / 1024
+    );
     let answers = [
         ("400", "The body is not valid JSON"),
-        ("413", "The body is larger than 256 KiB"),
+        ("413", too_large.as_str()),
         (
             "415",
             "The body is not sent as Content-Type: application/json",

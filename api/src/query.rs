@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use url::form_urlencoded;
 
-use crate::error::{problem_response, FieldError};
+use crate::error::{extractor_fault, FieldError};
 
 /// The parsed query string of a request.
 #[derive(Debug)]
@@ -36,9 +36,8 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(parse(request.query_string()).map(Query).map_err(|fault| {
-            let detail = format!("the query is not valid: {}", fault.message);
-            let response = problem_response(StatusCode::BAD_REQUEST, detail, vec![fault.clone()]);
-            actix_web::error::InternalError::from_response(fault.message, response).into()
+            let summary = format!("the query is not valid: {}", fault.message);
+            extractor_fault(StatusCode::BAD_REQUEST, summary, fault)
         }))
     }
 }
@@ -79,7 +78,6 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
     struct Params {
         token: String,
         page: Option<u32>,
