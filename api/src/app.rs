@@ -30,6 +30,7 @@ use crate::http_cache::conditional_get;
 use crate::links::PublicUrl;
 use crate::mail::Mailer;
 use crate::methods::{head_as_get, RouteMethods};
+use crate::nul::refuse_nul_in_path;
 use crate::openapi::{with_unreadable_body_answers, ApiDoc};
 use crate::routes::PetitionPage;
 use crate::settings::SettingsCache;
@@ -155,6 +156,7 @@ pub fn build_app(
         }))
         .wrap(from_fn(conditional_get))
         .wrap(from_fn(head_as_get))
+        .wrap(from_fn(refuse_nul_in_path))
         .wrap(Compress::default())
         .wrap(
             Cors::default()

@@ -9,12 +9,10 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
-    /// 400: the request is malformed (a path segment or parameter of the wrong type).
+    /// 400: the request is malformed (a path segment or parameter of the wrong type); `field`
+    /// names it.
     #[error("{detail}")]
-    BadRequest {
-        detail: String,
-        field: Option<&'static str>,
-    },
+    BadRequest { detail: String, field: &'static str },
     /// 422: the request was read, but fields in it break the rules; each is named.
     #[error("{detail}")]
     Unprocessable {
@@ -144,10 +142,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let errors = match self {
-            ApiError::BadRequest {
-                field: Some(field),
-                detail,
-            } => {
+            ApiError::BadRequest { field, detail } => {
                 vec![FieldError {
                     field: (*field).to_owned(),
                     message: detail.clone(),

@@ -8,6 +8,7 @@ use domain::{SignerDetails, SignerForm};
 use serde_json::Value;
 
 use crate::error::{ApiError, FieldError};
+use crate::nul::NUL_FAULT;
 
 /// Reads the fields of one JSON object, noting each fault against its name. Fields of a
 /// nested object are named with its prefix, as in `creator.email`.
@@ -72,7 +73,7 @@ impl<'a> FormReader<'a> {
     pub fn text(&mut self, field: &'static str) -> Option<&'a str> {
         match self.get(field) {
             None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.as_str()),
+            Some(Value::String(text)) => self.storable(field, text),
             Some(_) => {
                 self.fault(field, "must be text");
                 None
@@ -80,11 +81,29 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// `text`, unless it holds a NUL (see `crate::nul`).
+    fn storable(&mut self, field: &'static str, text: &'a str) -> Option<&'a str> {
+        if text.contains('\0') {
+            self.fault(field, NUL_FAULT);
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Text that must be given: absent or null is a fault, "is required".
+    pub fn required_text(&mut self, field: &'static str) -> Option<&'a str> {
+        let text = self.text(field);
+        if text.is_none() && !self.has_fault(field) {
+            self.fault(field, "is required");
+        }
+        text
+    }
+
     /// For edits: `None` when absent (leave it as it is), `Some(None)` when null (clear it).
     pub fn edited_text(&mut self, field: &'static str) -> Option<Option<&'a str>> {
         match self.get(field)? {
             Value::Null => Some(None),
-            Value::String(text) => Some(Some(text.as_str())),
+            Value::String(text) => self.storable(field, text).map(Some),
             _ => {
                 self.fault(field, "must be text or null");
                 None
@@ -97,7 +116,12 @@ impl<'a> FormReader<'a> {
         match self.get(field) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-                items.iter().filter_map(Value::as_str).collect()
+                let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                if texts.iter().any(|text| text.contains('\0')) {
+                    self.fault(field, NUL_FAULT);
+                    return Vec::new();
+                }
+                texts
             }
             Some(_) => {
                 self.fault(field, "must be a list of texts");
@@ -204,4 +228,32 @@ pub fn read_signer(
     SignerDetails::parse(&signer, is_known_country)
         .map_err(|faults| form.add_rule_faults(&faults))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_required_text_left_out_or_null_is_named_once_with_its_fault() {
+        let body = json!({"email": null, "password": 7, "name": "A Name"});
+        let mut form = FormReader::new(&body);
+        assert_eq!(form.required_text("email"), None);
+        assert_eq!(form.required_text("password"), None);
+        assert_eq!(form.required_text("name"), Some("A Name"));
+        assert_eq!(form.required_text("postcode"), None);
+        let Err(ApiError::Unprocessable { errors, .. }) = form.finish("form", None::<()>) else {
+            panic!("the form was accepted");
+        };
+        let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "email is required",
+                "password must be text",
+                "postcode is required"
+            ]
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod http_cache;
 pub mod links;
 pub mod mail;
 mod methods;
+mod nul;
 pub mod official;
 pub mod openapi;
 pub mod petition_json;

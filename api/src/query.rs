@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use url::form_urlencoded;
 
 use crate::error::{extractor_fault, FieldError};
+use crate::nul::NUL_FAULT;
 
 /// The parsed query string of a request.
 #[derive(Debug)]
@@ -45,6 +46,12 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 /// Parses `query`, or names the parameter at fault and says what is wrong with it.
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, FieldError> {
     let pairs = form_urlencoded::parse(query.as_bytes());
+    if let Some((name, _)) = pairs.clone().find(|(_, value)| value.contains('\0')) {
+        return Err(FieldError {
+            message: format!("{name} {NUL_FAULT}"),
+            field: name.into_owned(),
+        });
+    }
     let deserializer = serde_urlencoded::Deserializer::new(pairs);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let reason = error.inner().to_string();
@@ -108,6 +115,16 @@ mod tests {
         let fault = parse::<Params>("page=2").unwrap_err();
         assert_eq!(fault.field, "token");
         assert_eq!(fault.message, "token is required");
+    }
+
+    #[test]
+    fn a_nul_in_any_value_is_refused_and_named() {
+        let fault = parse::<Params>("token=a%00b&page=2").unwrap_err();
+        assert_eq!(fault.field, "token");
+        assert_eq!(
+            fault.message,
+            "token must not contain the NUL character (%00)"
+        );
     }
 
     #[test]

@@ -241,7 +241,7 @@ fn parse_signature_id(raw: &str) -> Result<i64, ApiError> {
             detail: format!(
                 "{raw:?} is not a signature id: ids are positive whole numbers; use the whole link from the email"
             ),
-            field: Some("signature_id"),
+            field: "signature_id",
         })
 }
 

@@ -279,7 +279,7 @@ pub async fn popular_petitions(
         (None, Some(raw)) => {
             let postcode = Postcode::parse(&raw).map_err(|error| ApiError::BadRequest {
                 detail: format!("postcode {raw:?} {error}"),
-                field: Some("postcode"),
+                field: "postcode",
             })?;
             let lookup = postcode.clone();
             let found = state
@@ -297,7 +297,7 @@ pub async fn popular_petitions(
         _ => {
             return Err(ApiError::BadRequest {
                 detail: "give one of constituency (an ONS code) or postcode".to_owned(),
-                field: Some("constituency"),
+                field: "constituency",
             })
         }
     };

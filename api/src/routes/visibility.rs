@@ -11,7 +11,7 @@ use crate::error::ApiError;
 pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::BadRequest {
         detail: format!("{raw:?} is not a petition id: ids are positive whole numbers, as in /petitions/123.json"),
-        field: Some("id"),
+        field: "id",
     })
 }
 

@@ -88,7 +88,7 @@ pub async fn audit_log(
     if !(1..=MAX_COUNT).contains(&count) {
         return Err(ApiError::BadRequest {
             detail: format!("count must be from 1 to {MAX_COUNT}"),
-            field: Some("count"),
+            field: "count",
         });
     }
     let query = AuditQuery {

@@ -68,10 +68,10 @@ pub async fn edit_texts(
     let edit = form.finish("edit", edit)?;
     if edit.is_empty() {
         return Err(ApiError::BadRequest {
-            detail: "send at least one of action, background, additional_details and \
-                     committee_note"
+            detail: "the body must hold at least one of action, background, \
+                     additional_details and committee_note"
                 .to_owned(),
-            field: None,
+            field: "body",
         });
     }
     apply_edit(&state, auth, id, move |conn, actor, now| {

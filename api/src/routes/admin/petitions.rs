@@ -130,13 +130,13 @@ pub async fn list(
             "{facet_name:?} is not a facet; use one of: {}",
             StaffFacet::names().join(", ")
         ),
-        field: Some("state"),
+        field: "state",
     })?;
     let per_page = params.count.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
         return Err(ApiError::BadRequest {
             detail: format!("count must be from 1 to {MAX_PAGE_SIZE}"),
-            field: Some("count"),
+            field: "count",
         });
     }
     let query = StaffListQuery {

@@ -51,8 +51,10 @@ pub async fn login(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = FormReader::new(&body);
-    let email = form.text("email").map(|email| email.trim().to_lowercase());
-    let password = form.text("password").map(str::to_owned);
+    let email = form
+        .required_text("email")
+        .map(|email| email.trim().to_lowercase());
+    let password = form.required_text("password").map(str::to_owned);
     let (email, password) = form.finish("sign-in", email.zip(password))?;
     let now = state.clock.now();
 
