@@ -4,6 +4,7 @@ mod contract;
 mod counting;
 mod creation;
 mod editing;
+mod hostile_input;
 mod importer;
 mod invalidations;
 mod journey;

@@ -7,6 +7,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
 use actix_web::test;
@@ -355,17 +358,16 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> TestResponse {
-        let mut request = test::TestRequest::default()
-            .method(method)
-            .uri(path)
-            .peer_addr("192.0.2.1:40000".parse().expect("an address"));
-        for (name, value) in headers {
-            request = request.insert_header((*name, *value));
-        }
-        if let Some(body) = body {
-            request = request.set_json(body);
-        }
-        self.send(request).await
+        self.send(any_request(method, path, headers, body)).await
+    }
+
+    /// One instance of the application, for a test that sends it thousands of requests with
+    /// [`call`]: building it for each would cost more than answering.
+    pub async fn service(
+        &self,
+    ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>
+    {
+        test::init_service(build_app(self.state(self.clock))).await
     }
 
     /// The configuration the `petitions` commands would run with here.
@@ -418,15 +420,7 @@ impl TestApp {
 
     async fn send_at(&self, request: test::TestRequest, clock: Clock) -> TestResponse {
         let service = test::init_service(build_app(self.state(clock))).await;
-        let response = test::call_service(&service, request.to_request()).await;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = test::read_body(response).await.to_vec();
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        call(&service, request).await
     }
 
     /// Imports an official-format document.
@@ -465,6 +459,43 @@ impl TestApp {
 impl Default for TestApp {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Any request from a documentation address, with `headers` and an optional JSON body.
+pub fn any_request(
+    method: actix_web::http::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> test::TestRequest {
+    let mut request = test::TestRequest::default()
+        .method(method)
+        .uri(path)
+        .peer_addr("192.0.2.1:40000".parse().expect("an address"));
+    for (name, value) in headers {
+        request = request.insert_header((*name, *value));
+    }
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    request
+}
+
+/// Sends `request` to `service` and reads the whole response.
+pub async fn call<S, B>(service: &S, request: test::TestRequest) -> TestResponse
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(service, request.to_request()).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = test::read_body(response).await.to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
     }
 }
 
