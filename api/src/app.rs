@@ -24,6 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{AuthConfig, Config};
+use crate::encoding::unencoded_when_nothing_offered_is_accepted;
 use crate::error::{extractor_fault, FieldError};
 use crate::fresh_cache::FreshCache;
 use crate::http_cache::conditional_get;
@@ -158,6 +159,7 @@ pub fn build_app(
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(refuse_nul_in_path))
         .wrap(Compress::default())
+        .wrap(from_fn(unencoded_when_nothing_offered_is_accepted))
         .wrap(
             Cors::default()
                 .allow_any_origin()

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod encoding;
 pub mod error;
 mod forms;
 mod fresh_cache;

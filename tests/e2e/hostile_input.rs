@@ -1,8 +1,9 @@
 //! Every operation the OpenAPI document lists, sent hostile input by a sysadmin (so no
 //! refusal is only the lack of a token): wrong types, huge and control-character strings,
-//! out-of-range numbers, undecodable path segments and query values. None may get a 5xx, and
-//! every refusal must be problem+json that says what is wrong and, for bad content, names the
-//! field. The operations come from the document, so a new route is covered by being added.
+//! out-of-range numbers, undecodable path segments and query values, broken headers. None may
+//! get a 5xx, and every refusal must be problem+json that says what is wrong and, for bad
+//! content, names the field. The operations come from the document, so a new route is
+//! covered by being added.
 
 use actix_web::http::Method;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -72,6 +73,39 @@ fn hostile_values() -> Vec<Value> {
         json!({}),
         json!({"nested": {"deeper": [1]}}),
     ]
+}
+
+/// Request headers the service reads, with values a broken client or proxy might send.
+fn hostile_headers() -> Vec<(&'static str, String)> {
+    let values = |name: &'static str, values: &[&str]| {
+        values
+            .iter()
+            .map(|value| value.to_string())
+            .chain(["x".repeat(8_000)])
+            .map(move |value| (name, value))
+            .collect::<Vec<_>>()
+    };
+    [
+        values(
+            "if-none-match",
+            &["", "garbage", "\"unterminated", "W/", "*", "\"a\", , ,"],
+        ),
+        values(
+            "if-modified-since",
+            &["", "garbage", "Thu, 99 Foo 2026 99:99:99 GMT", "0"],
+        ),
+        values(
+            "x-forwarded-for",
+            &["", "garbage", "999.1.1.1", "1.2.3.4, not-an-ip, ::1", ",,,"],
+        ),
+        values(
+            "accept-encoding",
+            &["", "gzip;q=garbage", "*;q=0", "identity;q=0"],
+        ),
+        values("origin", &["null", "garbage"]),
+        values("range", &["bytes=garbage", "bytes=9-1"]),
+    ]
+    .concat()
 }
 
 /// One operation of the document.
@@ -162,7 +196,8 @@ fn assert_refused_well(what: &str, response: &TestResponse) {
 
 #[actix_web::test]
 async fn no_operation_answers_hostile_input_with_a_server_error_or_an_unclear_refusal() {
-    let app = TestApp::new();
+    // Trusting the test's own address as a proxy, so X-Forwarded-For is read.
+    let app = TestApp::new().trusting(&["192.0.2.0/24"]);
     let petition = app.open_petition(4_242, "Keep the libraries open");
     let signed = app
         .post_json(
@@ -176,7 +211,7 @@ async fn no_operation_answers_hostile_input_with_a_server_error_or_an_unclear_re
     app.add_staff("sysadmin@example.com", "sysadmin", PASSWORD);
     let token = app.sign_in("sysadmin@example.com", PASSWORD).await;
     let authorization = format!("Bearer {token}");
-    let headers = [("authorization", authorization.as_str())];
+    let authorization = authorization.as_str();
     // A real value for each path parameter, so hostile content reaches the handler.
     let real_value = |param: &str| match param {
         "id" => petition.to_string(),
@@ -203,15 +238,18 @@ async fn no_operation_answers_hostile_input_with_a_server_error_or_an_unclear_re
         if operation.path == "/admin/logout" {
             continue;
         }
-        let send = |path: String, body: Option<Value>| {
+        let send = |path: String, body: Option<Value>, extra: Option<(&'static str, String)>| {
             let (service, method, secured) =
                 (&service, operation.method.clone(), operation.secured);
             async move {
+                let mut headers = vec![("authorization", authorization)];
+                headers.extend(extra.as_ref().map(|(name, value)| (*name, value.as_str())));
                 let request = any_request(method.clone(), &path, &headers, body.as_ref());
                 let response = call(service, request).await;
                 let body = body.map(|body| body.to_string()).unwrap_or_default();
                 let sent_nul = path.contains("%00") || body.contains("\\u0000");
-                let what: String = format!("{method} {path} {body}")
+                let header = extra.map(|(name, value)| format!("{name}: {value}"));
+                let what: String = format!("{method} {path} {} {body}", header.unwrap_or_default())
                     .chars()
                     .take(300)
                     .collect();
@@ -242,7 +280,7 @@ async fn no_operation_answers_hostile_input_with_a_server_error_or_an_unclear_re
                     &operation.path_params,
                     Some((param, segment)),
                 );
-                send(path, plain_body.clone()).await;
+                send(path, plain_body.clone(), None).await;
                 requests += 1;
             }
         }
@@ -253,20 +291,24 @@ async fn no_operation_answers_hostile_input_with_a_server_error_or_an_unclear_re
                     "{real_path}{separator}{param}={}",
                     utf8_percent_encode(&text, NON_ALPHANUMERIC)
                 );
-                send(path, plain_body.clone()).await;
+                send(path, plain_body.clone(), None).await;
                 requests += 1;
             }
         }
+        for header in hostile_headers() {
+            send(real_path.clone(), plain_body.clone(), Some(header)).await;
+            requests += 1;
+        }
         if let Some(fields) = &operation.body_fields {
-            send(real_path.clone(), Some(json!({}))).await;
+            send(real_path.clone(), Some(json!({})), None).await;
             for value in hostile_values() {
                 let every_field: Map<String, Value> = fields
                     .iter()
                     .map(|field| (field.clone(), value.clone()))
                     .collect();
-                send(real_path.clone(), Some(Value::Object(every_field))).await;
+                send(real_path.clone(), Some(Value::Object(every_field)), None).await;
                 for field in fields {
-                    send(real_path.clone(), Some(json!({ field: value }))).await;
+                    send(real_path.clone(), Some(json!({ field: value })), None).await;
                 }
                 requests += 1 + fields.len();
             }

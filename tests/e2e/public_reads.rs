@@ -378,6 +378,26 @@ async fn unknown_routes_and_health_answer_in_kind() {
 }
 
 #[actix_web::test]
+async fn answers_are_gzipped_when_asked_and_unencoded_when_no_coding_is_accepted() {
+    let app = TestApp::new();
+    app.import_bundled();
+    let gzipped = app
+        .get_with("/petitions.json", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(gzipped.status, 200);
+    assert_eq!(gzipped.header("content-encoding").as_deref(), Some("gzip"));
+    // Refusing every coding, identity included, still gets the plain answer, not a 406.
+    for refusal in ["identity;q=0", "*;q=0", "br, identity;q=0"] {
+        let plain = app
+            .get_with("/petitions.json", &[("accept-encoding", refusal)])
+            .await;
+        assert_eq!(plain.status, 200, "{refusal}: {}", plain.text());
+        assert_eq!(plain.header("content-encoding"), None, "{refusal}");
+        assert!(plain.json()["data"].is_array(), "{refusal}");
+    }
+}
+
+#[actix_web::test]
 async fn head_works_wherever_get_does_and_a_wrong_method_is_a_405() {
     use actix_web::http::Method;
     let app = TestApp::new();

@@ -1,0 +1,26 @@
+//! When a client's `Accept-Encoding` accepts none of the codings the service offers (say
+//! `identity;q=0`), actix's `Compress` answers a bare-text 406. HTTP has not asked for that
+//! since RFC 7231: the response goes without a content coding (RFC 9110 §12.5.3), which every
+//! client can read. So such a header is dropped before `Compress` sees it.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{AcceptEncoding, Encoding, ACCEPT_ENCODING};
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+
+/// What `Compress` can answer with, as built here (the `compress-gzip` feature).
+const OFFERED: [Encoding; 3] = [Encoding::gzip(), Encoding::deflate(), Encoding::identity()];
+
+pub async fn unencoded_when_nothing_offered_is_accepted(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let refuses_all = request
+        .get_header::<AcceptEncoding>()
+        .is_some_and(|accepted| accepted.negotiate(OFFERED.iter()).is_none());
+    if refuses_all {
+        request.headers_mut().remove(ACCEPT_ENCODING);
+    }
+    next.call(request).await
+}
