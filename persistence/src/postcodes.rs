@@ -151,6 +151,13 @@ pub fn import_csv(
             let record = record.map_err(|error| {
                 PersistenceError::InvalidInput(format!("line {}: {error}", line + 2))
             })?;
+            // PostgreSQL's text can't hold one; refused here, with its line, on both databases.
+            if record.iter().any(|field| field.contains('\0')) {
+                return Err(PersistenceError::InvalidInput(format!(
+                    "line {}: a field contains the NUL character",
+                    line + 2
+                )));
+            }
             let field = |index: usize| record.get(index).map(str::trim).unwrap_or_default();
             let ons_code = field(constituency);
             let is_terminated = terminated.is_some_and(|index| !field(index).is_empty());

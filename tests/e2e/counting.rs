@@ -334,6 +334,19 @@ async fn an_ons_postcode_directory_can_be_imported() {
         .unwrap_err()
         .to_string()
         .contains("no constituency column"));
+
+    // A NUL is refused with its line, on SQLite as on PostgreSQL, and the import stores nothing.
+    let with_nul = "postcode,ons_code\nZZ9 9ZZ,E14001172\nZZ9 9ZY,E14\u{0}001172\n";
+    let refused = app
+        .db
+        .run_blocking(|conn| persistence::postcodes::import_csv(conn, with_nul.as_bytes()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("line 3: a field contains the NUL character"),
+        "{refused}"
+    );
+    assert_eq!(lookup("ZZ9 9ZZ"), None);
 }
 
 fn new_signature(email: &str, n: usize) -> NewSignature {
