@@ -92,4 +92,11 @@ fn documents_that_are_not_petitions_are_refused_with_the_place_at_fault() {
         api::official::parse_document(r#"{"data":{"type":"survey","id":1,"attributes":{}}}"#)
             .unwrap_err();
     assert!(error.to_string().contains("data"), "{error}");
+    // PostgreSQL can't store a NUL, so it is refused, with where it is, before either database.
+    let error = api::official::parse_document(
+        r#"{"data":[{"type":"petition","id":1,"attributes":{"action":"a\u0000b"}}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(error.location, "data[0].attributes.action");
+    assert!(error.problem.contains("NUL"), "{}", error.problem);
 }

@@ -175,6 +175,12 @@ pub fn parse_document(text: &str) -> Result<Vec<PetitionImport>, ImportError> {
     items
         .into_iter()
         .map(|(location, value)| {
+            if let Some(location) = first_nul(&value, location.clone()) {
+                return Err(ImportError {
+                    location,
+                    problem: "contains the NUL character, which PostgreSQL can't store".into(),
+                });
+            }
             let item: Item = serde_json::from_value(value).map_err(|error| ImportError {
                 location: location.clone(),
                 problem: error.to_string(),
@@ -182,6 +188,21 @@ pub fn parse_document(text: &str) -> Result<Vec<PetitionImport>, ImportError> {
             to_import(item).map_err(|problem| ImportError { location, problem })
         })
         .collect()
+}
+
+/// Where in `value` (found at `location`) the first text holding a NUL is, if one does.
+fn first_nul(value: &Value, location: String) -> Option<String> {
+    match value {
+        Value::String(text) => text.contains('\0').then_some(location),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| first_nul(item, format!("{location}[{index}]"))),
+        Value::Object(fields) => fields
+            .iter()
+            .find_map(|(name, field)| first_nul(field, format!("{location}.{name}"))),
+        _ => None,
+    }
 }
 
 fn naive(at: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
