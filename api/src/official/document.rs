@@ -175,9 +175,9 @@ pub fn parse_document(text: &str) -> Result<Vec<PetitionImport>, ImportError> {
     items
         .into_iter()
         .map(|(location, value)| {
-            if let Some(location) = first_nul(&value, location.clone()) {
+            if let Some(rest) = path_to_nul(&value) {
                 return Err(ImportError {
-                    location,
+                    location: format!("{location}{rest}"),
                     problem: "contains the NUL character, which PostgreSQL can't store".into(),
                 });
             }
@@ -190,17 +190,18 @@ pub fn parse_document(text: &str) -> Result<Vec<PetitionImport>, ImportError> {
         .collect()
 }
 
-/// Where in `value` (found at `location`) the first text holding a NUL is, if one does.
-fn first_nul(value: &Value, location: String) -> Option<String> {
+/// Where in `value` the first text holding a NUL is (as `.attributes.action`), if one does.
+/// The path is built only on the way back from a NUL, so a clean document allocates nothing.
+fn path_to_nul(value: &Value) -> Option<String> {
     match value {
-        Value::String(text) => text.contains('\0').then_some(location),
+        Value::String(text) => text.contains('\0').then(String::new),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(index, item)| first_nul(item, format!("{location}[{index}]"))),
+            .find_map(|(index, item)| path_to_nul(item).map(|rest| format!("[{index}]{rest}"))),
         Value::Object(fields) => fields
             .iter()
-            .find_map(|(name, field)| first_nul(field, format!("{location}.{name}"))),
+            .find_map(|(name, field)| path_to_nul(field).map(|rest| format!(".{name}{rest}"))),
         _ => None,
     }
 }
