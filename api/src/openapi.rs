@@ -2,7 +2,7 @@
 
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -84,15 +84,31 @@ pub fn with_unreadable_body_answers(
                 continue;
             }
             for (status, description) in answers {
-                operation
-                    .responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description).into());
+                let responses = &mut operation.responses.responses;
+                match responses.get_mut(status) {
+                    // The route has its own reason for this status: say both.
+                    Some(RefOr::T(own)) => {
+                        own.description =
+                            format!("{}, or {}", own.description, lowercase_first(description));
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        responses.insert(status.to_owned(), problem(description).into());
+                    }
+                }
             }
         }
     }
     openapi
+}
+
+/// "The body is …" as it reads after a comma.
+fn lowercase_first(sentence: &str) -> String {
+    let mut characters = sentence.chars();
+    characters
+        .next()
+        .map(|first| first.to_lowercase().chain(characters).collect())
+        .unwrap_or_default()
 }
 
 fn problem(description: &str) -> utoipa::openapi::Response {

@@ -32,7 +32,7 @@ impl Default for SiteSettings {
 }
 
 /// A change as sent: each field left out stays as it is.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SettingsForm {
     pub moderation_threshold: Option<i64>,
     pub max_sponsors: Option<i64>,
@@ -42,6 +42,13 @@ pub struct SettingsForm {
     pub collection_paused: Option<bool>,
     pub trending_enabled: Option<bool>,
     pub breakdowns_enabled: Option<bool>,
+}
+
+impl SettingsForm {
+    /// Whether the change names no setting at all, which is a mistake rather than a change.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The ranges a sysadmin may set.
@@ -163,6 +170,16 @@ mod tests {
 
     fn utc(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_change_is_empty_only_when_it_names_no_setting() {
+        assert!(SettingsForm::default().is_empty());
+        let one = SettingsForm {
+            breakdowns_enabled: Some(true),
+            ..SettingsForm::default()
+        };
+        assert!(!one.is_empty());
     }
 
     #[test]

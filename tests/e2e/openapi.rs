@@ -1,4 +1,5 @@
 //! The checked-in openapi.yaml is the one the code generates.
+use utoipa::openapi::RefOr;
 
 #[test]
 fn the_checked_in_openapi_yaml_is_up_to_date() {
@@ -74,6 +75,15 @@ fn every_operation_documents_its_responses() {
                         "{method} {path} documents {status}"
                     );
                 }
+                // A route's own reason for a 400 must not hide the unreadable body.
+                let RefOr::T(bad_request) = &responses["400"] else {
+                    panic!("{method} {path} describes its 400 in place")
+                };
+                assert!(
+                    bad_request.description.ends_with("not valid JSON"),
+                    "{method} {path}: {}",
+                    bad_request.description
+                );
             }
         }
         assert!(found > 0, "{path} has an operation");

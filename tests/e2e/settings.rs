@@ -60,6 +60,12 @@ async fn new_thresholds_apply_to_counting_and_costly_reads_can_be_switched_off()
         ["debate_threshold", "duration_months"]
     );
 
+    for nothing in [json!({}), json!({"response_treshold": 2})] {
+        let refused = change(&app, &sysadmin, nothing).await;
+        assert_eq!(refused.status, 400, "{}", refused.text());
+        assert_eq!(refused.json()["errors"][0]["field"], "body");
+    }
+
     let changed = change(
         &app,
         &sysadmin,

@@ -53,7 +53,6 @@ pub struct PetitionCreated {
     request_body = PetitionForm,
     responses(
         (status = 202, description = "Stored; an email with the confirmation and supporter links is on its way", body = PetitionCreated),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Parliament is dissolved: no new petitions until the next opens", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields break the rules; each is named", body = Problem, content_type = "application/problem+json"),
     )
@@ -126,7 +125,7 @@ pub async fn create(
     request_body = SignatureForm,
     responses(
         (status = 202, description = "Stored; a confirmation email is on its way", body = Accepted),
-        (status = 400, description = "The body is not JSON, or no token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such petition, or the token is not its supporter token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The petition takes no supporters now: its creator has not confirmed, it has all it can take, or it was published or rejected", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The petition was removed", body = Problem, content_type = "application/problem+json"),

@@ -57,7 +57,7 @@ const CHECK_YOUR_EMAIL: &str =
     request_body = SignatureForm,
     responses(
         (status = 202, description = "Stored; a confirmation email is on its way", body = Accepted),
-        (status = 400, description = "The body is not JSON, or the id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such public petition", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The petition is not open for signatures", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The petition was taken down", body = Problem, content_type = "application/problem+json"),

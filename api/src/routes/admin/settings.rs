@@ -88,12 +88,14 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 }
 
 /// Changes the settings. New thresholds apply to counts from now on; a new duration to
-/// petitions published from now on.
+/// petitions published from now on. A body naming no setting is refused, rather than
+/// audited as a change that changed nothing.
 #[utoipa::path(
     tag = "admin",
     request_body = SettingsChange,
     responses(
         (status = 200, description = "Changed: the settings now in force", body = SettingsJson),
+        (status = 400, description = "The body names no setting", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or not a usable one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a sysadmin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Out of range, or out of order; each field is named", body = Problem, content_type = "application/problem+json"),
@@ -116,6 +118,15 @@ pub async fn change(
         trending_enabled: form.flag("trending_enabled"),
         breakdowns_enabled: form.flag("breakdowns_enabled"),
     };
+    if form.is_clean() && fields.is_empty() {
+        return Err(ApiError::BadRequest {
+            detail: "the body must hold at least one setting: moderation_threshold, \
+                     max_sponsors, response_threshold, debate_threshold, duration_months, \
+                     collection_paused, trending_enabled or breakdowns_enabled"
+                .to_owned(),
+            field: "body",
+        });
+    }
     let mut applied = None;
     if form.is_clean() {
         let (actor, now) = (auth.into_inner().principal.actor(), state.clock.now());
