@@ -548,6 +548,64 @@ async fn mail_goes_through_whether_or_not_the_server_offers_pipelining_and_chunk
     }
 }
 
+/// Makes recording a failed delivery fail, as a database outage in the middle of a batch
+/// would.
+fn refuse_to_record_failures(app: &TestApp) {
+    if app.database.url.starts_with("postgres") {
+        app.execute(
+            "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'the database is down'; END $$; \
+             CREATE TRIGGER refuse_failures BEFORE UPDATE ON email_outbox FOR EACH ROW \
+             WHEN (NEW.last_error IS NOT NULL) EXECUTE FUNCTION refuse_update();",
+        );
+    } else {
+        app.execute(
+            "CREATE TRIGGER refuse_failures BEFORE UPDATE ON email_outbox \
+             WHEN NEW.last_error IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, 'the database is down'); END;",
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_email_sent_is_recorded_even_when_recording_a_failure_in_its_batch_fails() {
+    let mut app = TestApp::new().at("2026-06-01T12:00:00Z");
+    app.open_petition(PETITION, "Plant more trees");
+    let smtp = SmtpServer::start();
+    smtp.refuse_next("ada@example.com", &[Refusal::Temporary]);
+    sign(
+        &app,
+        &signer("Ada Lovelace", "ada@example.com", "SW1A 1AA"),
+        "192.0.2.70",
+    )
+    .await;
+    sign(
+        &app,
+        &signer("Bob Signer", "bob@example.com", "SW1A 2AA"),
+        "192.0.2.71",
+    )
+    .await;
+    refuse_to_record_failures(&app);
+
+    let mailer = api::mail::Mailer::new(Some(&smtp.url()), 2, std::env::temp_dir()).unwrap();
+    assert!(app.try_deliver_with(&mailer).is_err());
+    assert_eq!(smtp.received_by("bob@example.com").len(), 1);
+    let bob = app.outbox().into_iter().find(|row| row.state == "sent");
+    assert!(bob.is_some(), "{:?}", app.outbox());
+
+    // Once the outage is over and Ada's claim has lapsed, she gets hers and Bob nothing more.
+    let on_table = if app.database.url.starts_with("postgres") {
+        " ON email_outbox"
+    } else {
+        ""
+    };
+    app.execute(&format!("DROP TRIGGER refuse_failures{on_table}"));
+    app.clock = api::clock::Clock::Fixed("2026-06-01T12:10:00Z".parse().unwrap());
+    assert_eq!(app.deliver_with(&mailer).sent, 1);
+    assert_eq!(smtp.received_by("ada@example.com").len(), 1);
+    assert_eq!(smtp.received_by("bob@example.com").len(), 1);
+}
+
 #[actix_web::test]
 async fn temporary_failures_are_retried_with_backoff_and_permanent_ones_recorded() {
     let mut app = TestApp::new().at("2026-06-01T12:00:00Z");

@@ -288,6 +288,14 @@ impl TestApp {
     /// Queues every mailing to signers and sends every due email with `mailer`, as the
     /// workers would.
     pub fn deliver_with(&self, mailer: &api::mail::Mailer) -> api::mail::DeliveryReport {
+        self.try_deliver_with(mailer).expect("delivery works")
+    }
+
+    /// As `deliver_with`, for tests where the database fails on purpose.
+    pub fn try_deliver_with(
+        &self,
+        mailer: &api::mail::Mailer,
+    ) -> Result<api::mail::DeliveryReport, persistence::PersistenceError> {
         while self
             .db
             .run_blocking(|conn| persistence::mailings::queue_next_batch(conn, 2, self.clock.now()))
@@ -309,7 +317,6 @@ impl TestApp {
             &thresholds,
             self.clock.now(),
         )
-        .expect("delivery works")
     }
 
     /// POSTs `body` as JSON from `peer`, with `headers`.

@@ -139,15 +139,26 @@ pub fn deliver_due(
             .flat_map(|sender| sender.join().unwrap_or_default())
             .collect()
     });
-    let mut report = DeliveryReport::default();
-    let mut sent = Vec::new();
+    // What was sent is recorded before anything else, so that a database failure while
+    // recording the failures can't leave a sent email to be claimed and sent again.
+    let (mut sent, mut unsent) = (Vec::new(), Vec::new());
     for (email, outcome) in outcomes {
         match outcome {
             Ok(()) => {
                 log_sent(&email, mailer, links);
                 sent.push(email.id);
             }
-            Err(SendError::Temporary(error)) if email.attempt < MAX_ATTEMPTS => {
+            Err(error) => unsent.push((email, error)),
+        }
+    }
+    db.run_blocking(|conn| signatures::mark_sent(conn, &sent, now))?;
+    let mut report = DeliveryReport {
+        sent: sent.len(),
+        ..DeliveryReport::default()
+    };
+    for (email, error) in unsent {
+        match error {
+            SendError::Temporary(error) if email.attempt < MAX_ATTEMPTS => {
                 let retry_at = now + backoff(email.attempt);
                 tracing::warn!(outbox_id = email.id, attempt = email.attempt, %retry_at, %error, "email not sent; will retry");
                 db.run_blocking(|conn| {
@@ -155,15 +166,13 @@ pub fn deliver_due(
                 })?;
                 report.retrying += 1;
             }
-            Err(SendError::Temporary(error) | SendError::Permanent(error)) => {
+            SendError::Temporary(error) | SendError::Permanent(error) => {
                 tracing::error!(outbox_id = email.id, attempt = email.attempt, %error, "email failed for good");
                 db.run_blocking(|conn| signatures::mark_failed(conn, email.id, &error))?;
                 report.failed += 1;
             }
         }
     }
-    db.run_blocking(|conn| signatures::mark_sent(conn, &sent, now))?;
-    report.sent = sent.len();
     Ok(report)
 }
 
