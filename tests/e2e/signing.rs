@@ -1,6 +1,8 @@
 //! Signing, confirming and unsubscribing, with every email read back from a real SMTP
 //! conversation.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 use tests::smtp::Refusal;
 use tests::{SmtpServer, TestApp};
@@ -545,6 +547,39 @@ async fn mail_goes_through_whether_or_not_the_server_offers_pipelining_and_chunk
             offered.contains("pipelining"),
             "offered {offered}: commands go together exactly when the server allows it"
         );
+    }
+}
+
+#[actix_web::test]
+async fn a_step_starts_no_message_once_its_time_is_up_so_its_claim_cannot_lapse_mid_send() {
+    let app = TestApp::new().at("2026-06-01T12:00:00Z");
+    app.open_petition(PETITION, "Plant more trees");
+    let smtp = SmtpServer::start();
+    let emails = ["s1@example.com", "s2@example.com", "s3@example.com"];
+    for (n, email) in emails.iter().enumerate() {
+        let from = format!("192.0.2.{}", 80 + n);
+        sign(&app, &signer("A Signer", email, "SW1A 1AA"), &from).await;
+    }
+    smtp.take_over_each_message(Duration::from_millis(500));
+    // One connection, and time to start two messages a step: the third is left untried, and
+    // released rather than left claimed until the lease runs out.
+    let mailer = api::mail::Mailer::new(Some(&smtp.url()), 1, std::env::temp_dir())
+        .unwrap()
+        .starting_messages_for(Duration::from_millis(750));
+    let first = app.deliver_with(&mailer);
+    assert_eq!((first.sent, first.untried), (2, 1));
+    let untried = app.outbox().into_iter().find(|row| row.state == "pending");
+    assert_eq!(
+        untried.map(|row| row.attempts),
+        Some(0),
+        "{:?}",
+        app.outbox()
+    );
+
+    let second = app.deliver_with(&mailer);
+    assert_eq!((second.sent, second.untried), (1, 0));
+    for email in emails {
+        assert_eq!(smtp.received_by(email).len(), 1, "{email}");
     }
 }
 

@@ -1,7 +1,8 @@
 //! A small SMTP server on loopback, so tests deliver email through a real SMTP conversation
 //! and read back exactly what was sent. It can be told to refuse the next messages,
-//! temporarily (451) or for good (550). Like most mail servers it offers PIPELINING and
-//! CHUNKING, and can be told not to; then it refuses a client that uses them anyway.
+//! temporarily (451) or for good (550), and to be slow. Like most mail servers it offers
+//! PIPELINING and CHUNKING, and can be told not to; then it refuses a client that uses them
+//! anyway.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -9,6 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 /// One message as received.
 #[derive(Debug, Clone)]
@@ -77,6 +79,8 @@ struct Shared {
     without_chunking: bool,
     /// Commands that came while an earlier one was still unanswered.
     pipelined_commands: usize,
+    /// How long the server takes over each message it accepts, as a loaded one does.
+    slowness: Option<Duration>,
 }
 
 /// The server; it runs until the test process ends.
@@ -130,6 +134,11 @@ impl SmtpServer {
     /// Connections greeted from now on are not offered CHUNKING: BDAT is refused.
     pub fn without_chunking(&self) {
         self.shared.lock().unwrap().without_chunking = true;
+    }
+
+    /// From now on the server takes `time` over each message before accepting it.
+    pub fn take_over_each_message(&self, time: Duration) {
+        self.shared.lock().unwrap().slowness = Some(time);
     }
 
     /// How many commands so far came while an earlier one was still unanswered.
@@ -329,6 +338,10 @@ fn accept(transaction: Transaction, data: String, shared: &Mutex<Shared>) -> (&'
     }
     if transaction.refusal == Some(Refusal::Temporary) {
         return ("451 4.3.0 Try again later", false);
+    }
+    let slowness = shared.lock().unwrap().slowness;
+    if let Some(time) = slowness {
+        thread::sleep(time);
     }
     let mail = ReceivedMail {
         from: transaction.from,

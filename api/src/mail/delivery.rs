@@ -19,8 +19,13 @@ use crate::links::PublicUrl;
 /// the end of the step, so a crash mid-step can send at most a step's worth twice (see the
 /// README).
 const CLAIMED_PER_CONNECTION: usize = 16;
-/// How long a claim holds: longer than any send takes, short enough to recover from a crash.
+/// How long a claim holds: longer than any step takes, short enough to recover from a crash.
 const LEASE_MINUTES: i64 = 5;
+/// How long a step goes on starting messages. Its claim must not lapse while it sends, or
+/// another process would claim and send the same emails: this leaves three minutes of the
+/// lease for the last messages started to finish (each SMTP command times out after 60 s).
+/// What a slow server leaves untried is released, to be claimed again at once.
+const STARTING_MESSAGES_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 /// After this many attempts a temporary failure is treated as permanent.
 const MAX_ATTEMPTS: i32 = 10;
 
@@ -31,6 +36,7 @@ pub enum Mailer {
     Smtp {
         pool: Arc<SmtpPool>,
         connections: usize,
+        starting_messages_for: std::time::Duration,
     },
     /// Each email as an `.eml` file in this directory, for development without a mail server.
     Directory(PathBuf),
@@ -47,9 +53,33 @@ impl Mailer {
             Some(url) => Mailer::Smtp {
                 pool: Arc::new(SmtpPool::new(SmtpServer::from_url(url)?)),
                 connections: connections.max(1) as usize,
+                starting_messages_for: STARTING_MESSAGES_FOR,
             },
             None => Mailer::Directory(mail_dir),
         })
+    }
+
+    /// The same mailer, starting no message once a step has run for `time`: for tests, which
+    /// can't wait minutes.
+    pub fn starting_messages_for(mut self, time: std::time::Duration) -> Self {
+        if let Mailer::Smtp {
+            starting_messages_for,
+            ..
+        } = &mut self
+        {
+            *starting_messages_for = time;
+        }
+        self
+    }
+
+    fn time_to_start_messages(&self) -> std::time::Duration {
+        match self {
+            Mailer::Smtp {
+                starting_messages_for,
+                ..
+            } => *starting_messages_for,
+            Mailer::Directory(_) => STARTING_MESSAGES_FOR,
+        }
     }
 
     /// How many emails are sent at once.
@@ -87,16 +117,26 @@ enum SendError {
     Permanent(String),
 }
 
+/// What became of one claimed email in a step.
+enum Outcome {
+    Sent,
+    Failed(SendError),
+    /// The step ran out of time before trying it.
+    Untried,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Claimed but released untried: the step ran out of time.
+    pub untried: usize,
 }
 
 impl DeliveryReport {
     pub fn claimed(&self) -> usize {
-        self.sent + self.retrying + self.failed
+        self.sent + self.retrying + self.failed + self.untried
     }
 }
 
@@ -111,13 +151,14 @@ pub fn deliver_due(
 ) -> Result<DeliveryReport, PersistenceError> {
     let parallel = mailer.parallel_sends();
     let batch = i64::try_from(parallel * CLAIMED_PER_CONNECTION).unwrap_or(i64::MAX);
+    let (started, time_to_start) = (std::time::Instant::now(), mailer.time_to_start_messages());
     let claimed = db.run_blocking(|conn| {
         signatures::claim_due(conn, batch, Duration::minutes(LEASE_MINUTES), now)
     })?;
     // SMTP is one exchange at a time per connection: several connections at once keep the
     // throughput up while each waits for its server's answers.
     let chunk = claimed.len().div_ceil(parallel).max(1);
-    let outcomes: Vec<(OutgoingEmail, Result<(), SendError>)> = std::thread::scope(|scope| {
+    let outcomes: Vec<(OutgoingEmail, Outcome)> = std::thread::scope(|scope| {
         let senders: Vec<_> = claimed
             .chunks(chunk)
             .map(|emails| {
@@ -125,10 +166,16 @@ pub fn deliver_due(
                     emails
                         .iter()
                         .map(|email| {
+                            if started.elapsed() >= time_to_start {
+                                return (email.clone(), Outcome::Untried);
+                            }
                             let outcome = render(email, links, from, thresholds)
                                 .map_err(|error| SendError::Permanent(error.to_string()))
                                 .and_then(|message| mailer.send(email.id, &message));
-                            (email.clone(), outcome)
+                            (
+                                email.clone(),
+                                outcome.map_or_else(Outcome::Failed, |()| Outcome::Sent),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -141,19 +188,28 @@ pub fn deliver_due(
     });
     // What was sent is recorded before anything else, so that a database failure while
     // recording the failures can't leave a sent email to be claimed and sent again.
-    let (mut sent, mut unsent) = (Vec::new(), Vec::new());
+    let (mut sent, mut untried, mut unsent) = (Vec::new(), Vec::new(), Vec::new());
     for (email, outcome) in outcomes {
         match outcome {
-            Ok(()) => {
+            Outcome::Sent => {
                 log_sent(&email, mailer, links);
                 sent.push(email.id);
             }
-            Err(error) => unsent.push((email, error)),
+            Outcome::Untried => untried.push(email.id),
+            Outcome::Failed(error) => unsent.push((email, error)),
         }
     }
     db.run_blocking(|conn| signatures::mark_sent(conn, &sent, now))?;
+    if !untried.is_empty() {
+        tracing::warn!(
+            untried = untried.len(),
+            "the mail server is slow: the step ran out of time, and released what it had not tried"
+        );
+        db.run_blocking(|conn| signatures::release_untried(conn, &untried))?;
+    }
     let mut report = DeliveryReport {
         sent: sent.len(),
+        untried: untried.len(),
         ..DeliveryReport::default()
     };
     for (email, error) in unsent {

@@ -16,8 +16,8 @@ pub(crate) use counting::{uncount, unqueue};
 pub use lists::{add_list_entry, load_signing_lists};
 pub(crate) use outbox::queue_emails;
 pub use outbox::{
-    claim_due, mark_failed, mark_for_retry, mark_sent, outbox_status, EmailKind, MailingMail,
-    OutboxStatus, OutgoingEmail, QueuedEmail, RejectionMail, SignatureMail,
+    claim_due, mark_failed, mark_for_retry, mark_sent, outbox_status, release_untried, EmailKind,
+    MailingMail, OutboxStatus, OutgoingEmail, QueuedEmail, RejectionMail, SignatureMail,
 };
 pub use reconcile::{reconcile_all, reconcile_petition, Repair};
 pub(crate) use sign::store_creator;

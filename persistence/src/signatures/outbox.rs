@@ -308,6 +308,21 @@ pub fn mark_sent(
     Ok(())
 }
 
+/// Claimed emails the worker ran out of time to try: due again at once, and their claim no
+/// longer counted as an attempt.
+pub fn release_untried(conn: &mut DbConnection, ids: &[i64]) -> Result<(), PersistenceError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(email_outbox::table.filter(email_outbox::id.eq_any(ids)))
+        .set((
+            email_outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            email_outbox::attempts.eq(email_outbox::attempts - 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A temporary failure: tried again at `retry_at`.
 pub fn mark_for_retry(
     conn: &mut DbConnection,
