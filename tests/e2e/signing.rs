@@ -586,7 +586,7 @@ async fn a_step_starts_no_message_once_its_time_is_up_so_its_claim_cannot_lapse_
 /// Makes recording a failed delivery fail, as a database outage in the middle of a batch
 /// would.
 fn refuse_to_record_failures(app: &TestApp) {
-    if app.database.url.starts_with("postgres") {
+    if app.database.is_postgres() {
         app.execute(
             "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS \
              $$ BEGIN RAISE EXCEPTION 'the database is down'; END $$; \
@@ -600,6 +600,14 @@ fn refuse_to_record_failures(app: &TestApp) {
              BEGIN SELECT RAISE(ABORT, 'the database is down'); END;",
         );
     }
+}
+
+fn allow_recording_failures(app: &TestApp) {
+    app.execute(if app.database.is_postgres() {
+        "DROP TRIGGER refuse_failures ON email_outbox"
+    } else {
+        "DROP TRIGGER refuse_failures"
+    });
 }
 
 #[actix_web::test]
@@ -629,12 +637,7 @@ async fn an_email_sent_is_recorded_even_when_recording_a_failure_in_its_batch_fa
     assert!(bob.is_some(), "{:?}", app.outbox());
 
     // Once the outage is over and Ada's claim has lapsed, she gets hers and Bob nothing more.
-    let on_table = if app.database.url.starts_with("postgres") {
-        " ON email_outbox"
-    } else {
-        ""
-    };
-    app.execute(&format!("DROP TRIGGER refuse_failures{on_table}"));
+    allow_recording_failures(&app);
     app.clock = api::clock::Clock::Fixed("2026-06-01T12:10:00Z".parse().unwrap());
     assert_eq!(app.deliver_with(&mailer).sent, 1);
     assert_eq!(smtp.received_by("ada@example.com").len(), 1);

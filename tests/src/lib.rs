@@ -68,6 +68,10 @@ impl TestDatabase {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::PostgresDatabase { .. })
+    }
+
     pub fn connect(&self) -> Database {
         Database::connect(&self.url, 4, Duration::from_secs(10)).expect("the test database answers")
     }
