@@ -2,6 +2,7 @@
 //! Temporary failures are retried with exponential backoff; permanent ones are recorded and
 //! never retried; a sent row is never sent again.
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -155,41 +156,15 @@ pub fn deliver_due(
     let claimed = db.run_blocking(|conn| {
         signatures::claim_due(conn, batch, Duration::minutes(LEASE_MINUTES), now)
     })?;
-    // SMTP is one exchange at a time per connection: several connections at once keep the
-    // throughput up while each waits for its server's answers.
-    let chunk = claimed.len().div_ceil(parallel).max(1);
-    let outcomes: Vec<(OutgoingEmail, Outcome)> = std::thread::scope(|scope| {
-        let senders: Vec<_> = claimed
-            .chunks(chunk)
-            .map(|emails| {
-                scope.spawn(move || {
-                    emails
-                        .iter()
-                        .map(|email| {
-                            if started.elapsed() >= time_to_start {
-                                return (email.clone(), Outcome::Untried);
-                            }
-                            let outcome = render(email, links, from, thresholds)
-                                .map_err(|error| SendError::Permanent(error.to_string()))
-                                .and_then(|message| mailer.send(email.id, &message));
-                            (
-                                email.clone(),
-                                outcome.map_or_else(Outcome::Failed, |()| Outcome::Sent),
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        senders
-            .into_iter()
-            .flat_map(|sender| sender.join().unwrap_or_default())
-            .collect()
+    let outcomes = try_in_parallel(&claimed, parallel, started, time_to_start, |email| {
+        let message = render(email, links, from, thresholds)
+            .map_err(|error| SendError::Permanent(error.to_string()))?;
+        mailer.send(email.id, &message)
     });
     // What was sent is recorded before anything else, so that a database failure while
     // recording the failures can't leave a sent email to be claimed and sent again.
     let (mut sent, mut untried, mut unsent) = (Vec::new(), Vec::new(), Vec::new());
-    for (email, outcome) in outcomes {
+    for (email, outcome) in claimed.into_iter().zip(outcomes) {
         match outcome {
             Outcome::Sent => {
                 log_sent(&email, mailer, links);
@@ -232,6 +207,67 @@ pub fn deliver_due(
     Ok(report)
 }
 
+/// Tries each item on up to `parallel` threads, and says what became of each, in order.
+/// SMTP is one exchange at a time per connection: several connections at once keep the
+/// throughput up while each waits for its server's answers. A panic trying one item fails
+/// that item for good, and for it alone: retried, it might be sent twice (it may have
+/// panicked after the server took it), and its thread's other outcomes must still be
+/// recorded, or what they sent would be sent again.
+fn try_in_parallel<T: Sync>(
+    items: &[T],
+    parallel: usize,
+    started: std::time::Instant,
+    time_to_start: std::time::Duration,
+    try_one: impl Fn(&T) -> Result<(), SendError> + Sync,
+) -> Vec<Outcome> {
+    let try_one = &try_one;
+    let chunk = items.len().div_ceil(parallel.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let senders: Vec<_> = items
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|item| {
+                            if started.elapsed() >= time_to_start {
+                                return Outcome::Untried;
+                            }
+                            match std::panic::catch_unwind(AssertUnwindSafe(|| try_one(item))) {
+                                Ok(Ok(())) => Outcome::Sent,
+                                Ok(Err(error)) => Outcome::Failed(error),
+                                Err(panic) => Outcome::Failed(SendError::Permanent(format!(
+                                    "sending panicked: {}",
+                                    panic_message(panic.as_ref())
+                                ))),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        senders
+            .into_iter()
+            .zip(items.chunks(chunk))
+            .flat_map(|(sender, chunk)| {
+                // Nothing outside `try_one` panics. Were it to, what the thread did is
+                // unknown, and its items are released to be tried again.
+                sender
+                    .join()
+                    .unwrap_or_else(|_| chunk.iter().map(|_| Outcome::Untried).collect())
+            })
+            .collect()
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
 /// 30 s, 1 min, 2 min... up to an hour between attempts.
 fn backoff(attempt: i32) -> Duration {
     let exponent = u32::try_from(attempt.clamp(1, 8) - 1).unwrap_or(0);
@@ -253,6 +289,53 @@ fn log_sent(email: &OutgoingEmail, mailer: &Mailer, links: &PublicUrl) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn outcomes_of(parallel: usize, time_to_start: std::time::Duration) -> Vec<String> {
+        let items = [1, 2, 3, 4, 5];
+        let outcomes = try_in_parallel(
+            &items,
+            parallel,
+            std::time::Instant::now(),
+            time_to_start,
+            |&item| match item {
+                2 => panic!("a bug about item {item}"),
+                4 => Err(SendError::Temporary("busy".to_owned())),
+                _ => Ok(()),
+            },
+        );
+        outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Sent => "sent".to_owned(),
+                Outcome::Untried => "untried".to_owned(),
+                Outcome::Failed(SendError::Temporary(error)) => format!("temporary: {error}"),
+                Outcome::Failed(SendError::Permanent(error)) => format!("permanent: {error}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_panic_fails_its_own_email_for_good_and_keeps_what_the_others_did() {
+        let expected = [
+            "sent",
+            "permanent: sending panicked: a bug about item 2",
+            "sent",
+            "temporary: busy",
+            "sent",
+        ];
+        for parallel in [1, 2, 5, 8] {
+            assert_eq!(
+                outcomes_of(parallel, std::time::Duration::MAX),
+                expected,
+                "{parallel} at once"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_is_tried_once_the_time_to_start_messages_is_up() {
+        assert_eq!(outcomes_of(2, std::time::Duration::ZERO), ["untried"; 5]);
+    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {

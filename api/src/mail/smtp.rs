@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
@@ -204,20 +204,34 @@ impl SmtpPool {
     }
 
     fn take_idle(&self) -> Option<Connection> {
-        let mut idle = self.idle.lock().ok()?;
-        while let Some((mut connection, since)) = idle.pop() {
-            if since.elapsed() < IDLE_FOR_AT_MOST {
-                return Some(connection);
+        let mut stale = Vec::new();
+        let fresh = {
+            let mut idle = self.idle_connections();
+            loop {
+                match idle.pop() {
+                    Some((connection, since)) if since.elapsed() < IDLE_FOR_AT_MOST => {
+                        break Some(connection);
+                    }
+                    Some((connection, _)) => stale.push(connection),
+                    None => break None,
+                }
             }
+        };
+        // Saying goodbye waits on the server, so not while the other senders wait on the lock.
+        for mut connection in stale {
             let _ = connection.smtp.quit();
         }
-        None
+        fresh
     }
 
     fn put_back(&self, connection: Connection) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push((connection, Instant::now()));
-        }
+        self.idle_connections().push((connection, Instant::now()));
+    }
+
+    /// A sender that panicked holding the lock left the list whole (it only pops and pushes),
+    /// so the others go on using it rather than opening a connection for every message.
+    fn idle_connections(&self) -> MutexGuard<'_, Vec<(Connection, Instant)>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
