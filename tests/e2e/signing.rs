@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use api::mail::StepTimes;
 use serde_json::{json, Value};
 use tests::smtp::Refusal;
 use tests::{SmtpServer, TestApp};
@@ -565,7 +566,10 @@ async fn a_step_starts_no_message_once_its_time_is_up_so_its_claim_cannot_lapse_
     // released rather than left claimed until the lease runs out.
     let mailer = api::mail::Mailer::new(Some(&smtp.url()), 1, std::env::temp_dir())
         .unwrap()
-        .starting_messages_for(Duration::from_millis(750));
+        .with_step_times(StepTimes {
+            start_messages_for: Duration::from_millis(750),
+            finish_messages_within: Duration::from_secs(60),
+        });
     let first = app.deliver_with(&mailer);
     assert_eq!((first.sent, first.untried), (2, 1));
     let untried = app.outbox().into_iter().find(|row| row.state == "pending");
@@ -581,6 +585,51 @@ async fn a_step_starts_no_message_once_its_time_is_up_so_its_claim_cannot_lapse_
     for email in emails {
         assert_eq!(smtp.received_by(email).len(), 1, "{email}");
     }
+}
+
+#[actix_web::test]
+async fn a_message_still_going_when_its_step_must_finish_is_given_up_to_be_retried_later() {
+    let mut app = TestApp::new().at("2026-06-01T12:00:00Z");
+    app.open_petition(PETITION, "Plant more trees");
+    let smtp = SmtpServer::start();
+    let mailer = api::mail::Mailer::new(Some(&smtp.url()), 1, std::env::temp_dir())
+        .unwrap()
+        .with_step_times(StepTimes {
+            start_messages_for: Duration::from_secs(60),
+            finish_messages_within: Duration::from_millis(500),
+        });
+    sign(
+        &app,
+        &signer("Ada Lovelace", "ada@example.com", "SW1A 1AA"),
+        "192.0.2.90",
+    )
+    .await;
+    // Ada's message leaves the connection open, so the next step reuses it.
+    assert_eq!(app.deliver_with(&mailer).sent, 1);
+
+    sign(
+        &app,
+        &signer("Bob Signer", "bob@example.com", "SW1A 2AA"),
+        "192.0.2.91",
+    )
+    .await;
+    smtp.take_over_each_message(Duration::from_secs(2));
+    let step = app.deliver_with(&mailer);
+    assert_eq!((step.sent, step.retrying), (0, 1));
+    let bob = app.outbox().into_iter().find(|row| row.state == "pending");
+    let error = bob.as_ref().and_then(|row| row.last_error.as_deref());
+    assert!(
+        error.is_some_and(|error| error.contains("no answer in time")),
+        "{:?}",
+        app.outbox()
+    );
+
+    // The server may have taken it as it was given up, so it is sent again only after the
+    // backoff, never at once on another connection.
+    smtp.take_over_each_message(Duration::ZERO);
+    assert_eq!(app.deliver_with(&mailer).claimed(), 0);
+    app.clock = api::clock::Clock::Fixed("2026-06-01T12:00:31Z".parse().unwrap());
+    assert_eq!(app.deliver_with(&mailer).sent, 1);
 }
 
 /// Makes recording a failed delivery fail, as a database outage in the middle of a batch

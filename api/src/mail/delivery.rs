@@ -5,6 +5,7 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::Thresholds;
@@ -13,7 +14,7 @@ use persistence::signatures::{self, EmailKind, OutgoingEmail};
 use persistence::{Database, PersistenceError};
 
 use super::render::{render, verify_link};
-use super::smtp::{SmtpPool, SmtpServer};
+use super::smtp::{timed_out, SmtpPool, SmtpServer};
 use crate::links::PublicUrl;
 
 /// Emails claimed per step, for each connection. Their being sent is recorded together at
@@ -22,13 +23,28 @@ use crate::links::PublicUrl;
 const CLAIMED_PER_CONNECTION: usize = 16;
 /// How long a claim holds: longer than any step takes, short enough to recover from a crash.
 const LEASE_MINUTES: i64 = 5;
-/// How long a step goes on starting messages. Its claim must not lapse while it sends, or
-/// another process would claim and send the same emails: this leaves three minutes of the
-/// lease for the last messages started to finish (each SMTP command times out after 60 s).
-/// What a slow server leaves untried is released, to be claimed again at once.
-const STARTING_MESSAGES_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 /// After this many attempts a temporary failure is treated as permanent.
 const MAX_ATTEMPTS: i32 = 10;
+
+/// How long a step may go on, from its start. Its claim must not lapse while it sends, or
+/// another process would claim and send the same emails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepTimes {
+    /// No message is started after this. What a slow server leaves untried is released, to
+    /// be claimed again at once.
+    pub start_messages_for: std::time::Duration,
+    /// A message still going then is given up as timed out, to be retried later.
+    pub finish_messages_within: std::time::Duration,
+}
+
+impl StepTimes {
+    /// Two minutes to start messages and four to finish them, leaving a minute of the
+    /// five-minute lease to record what became of each.
+    const WITHIN_THE_LEASE: Self = Self {
+        start_messages_for: std::time::Duration::from_secs(120),
+        finish_messages_within: std::time::Duration::from_secs(240),
+    };
+}
 
 /// Where emails go.
 #[derive(Clone)]
@@ -37,7 +53,7 @@ pub enum Mailer {
     Smtp {
         pool: Arc<SmtpPool>,
         connections: usize,
-        starting_messages_for: std::time::Duration,
+        times: StepTimes,
     },
     /// Each email as an `.eml` file in this directory, for development without a mail server.
     Directory(PathBuf),
@@ -54,32 +70,24 @@ impl Mailer {
             Some(url) => Mailer::Smtp {
                 pool: Arc::new(SmtpPool::new(SmtpServer::from_url(url)?)),
                 connections: connections.max(1) as usize,
-                starting_messages_for: STARTING_MESSAGES_FOR,
+                times: StepTimes::WITHIN_THE_LEASE,
             },
             None => Mailer::Directory(mail_dir),
         })
     }
 
-    /// The same mailer, starting no message once a step has run for `time`: for tests, which
-    /// can't wait minutes.
-    pub fn starting_messages_for(mut self, time: std::time::Duration) -> Self {
-        if let Mailer::Smtp {
-            starting_messages_for,
-            ..
-        } = &mut self
-        {
-            *starting_messages_for = time;
+    /// The same mailer, its steps timed by `step_times`: for tests, which can't wait minutes.
+    pub fn with_step_times(mut self, step_times: StepTimes) -> Self {
+        if let Mailer::Smtp { times, .. } = &mut self {
+            *times = step_times;
         }
         self
     }
 
-    fn time_to_start_messages(&self) -> std::time::Duration {
+    fn step_times(&self) -> StepTimes {
         match self {
-            Mailer::Smtp {
-                starting_messages_for,
-                ..
-            } => *starting_messages_for,
-            Mailer::Directory(_) => STARTING_MESSAGES_FOR,
+            Mailer::Smtp { times, .. } => *times,
+            Mailer::Directory(_) => StepTimes::WITHIN_THE_LEASE,
         }
     }
 
@@ -91,13 +99,20 @@ impl Mailer {
         }
     }
 
-    fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
+    fn send(
+        &self,
+        id: i64,
+        message: &lettre::Message,
+        finish_by: Instant,
+    ) -> Result<(), SendError> {
         match self {
             Mailer::Smtp { pool, .. } => pool
-                .send(message.envelope(), &message.formatted())
+                .send(message.envelope(), &message.formatted(), finish_by)
                 .map_err(|error| {
                     if error.is_permanent() {
                         SendError::Permanent(error.to_string())
+                    } else if timed_out(&error) {
+                        SendError::Temporary(format!("no answer in time: {error}"))
                     } else {
                         SendError::Temporary(error.to_string())
                     }
@@ -152,14 +167,17 @@ pub fn deliver_due(
 ) -> Result<DeliveryReport, PersistenceError> {
     let parallel = mailer.parallel_sends();
     let batch = i64::try_from(parallel * CLAIMED_PER_CONNECTION).unwrap_or(i64::MAX);
-    let (started, time_to_start) = (std::time::Instant::now(), mailer.time_to_start_messages());
+    // Timed from before the claim, so that the claim outlasts the step.
+    let (started, times) = (Instant::now(), mailer.step_times());
+    let start_by = started + times.start_messages_for;
+    let finish_by = started + times.finish_messages_within;
     let claimed = db.run_blocking(|conn| {
         signatures::claim_due(conn, batch, Duration::minutes(LEASE_MINUTES), now)
     })?;
-    let outcomes = try_in_parallel(&claimed, parallel, started, time_to_start, |email| {
+    let outcomes = try_in_parallel(&claimed, parallel, start_by, |email| {
         let message = render(email, links, from, thresholds)
             .map_err(|error| SendError::Permanent(error.to_string()))?;
-        mailer.send(email.id, &message)
+        mailer.send(email.id, &message, finish_by)
     });
     // What was sent is recorded before anything else, so that a database failure while
     // recording the failures can't leave a sent email to be claimed and sent again.
@@ -216,8 +234,7 @@ pub fn deliver_due(
 fn try_in_parallel<T: Sync>(
     items: &[T],
     parallel: usize,
-    started: std::time::Instant,
-    time_to_start: std::time::Duration,
+    start_by: Instant,
     try_one: impl Fn(&T) -> Result<(), SendError> + Sync,
 ) -> Vec<Outcome> {
     let try_one = &try_one;
@@ -230,7 +247,7 @@ fn try_in_parallel<T: Sync>(
                     chunk
                         .iter()
                         .map(|item| {
-                            if started.elapsed() >= time_to_start {
+                            if Instant::now() >= start_by {
                                 return Outcome::Untried;
                             }
                             match std::panic::catch_unwind(AssertUnwindSafe(|| try_one(item))) {
@@ -290,19 +307,13 @@ fn log_sent(email: &OutgoingEmail, mailer: &Mailer, links: &PublicUrl) {
 mod tests {
     use super::*;
 
-    fn outcomes_of(parallel: usize, time_to_start: std::time::Duration) -> Vec<String> {
+    fn outcomes_of(parallel: usize, start_by: Instant) -> Vec<String> {
         let items = [1, 2, 3, 4, 5];
-        let outcomes = try_in_parallel(
-            &items,
-            parallel,
-            std::time::Instant::now(),
-            time_to_start,
-            |&item| match item {
-                2 => panic!("a bug about item {item}"),
-                4 => Err(SendError::Temporary("busy".to_owned())),
-                _ => Ok(()),
-            },
-        );
+        let outcomes = try_in_parallel(&items, parallel, start_by, |&item| match item {
+            2 => panic!("a bug about item {item}"),
+            4 => Err(SendError::Temporary("busy".to_owned())),
+            _ => Ok(()),
+        });
         outcomes
             .into_iter()
             .map(|outcome| match outcome {
@@ -325,7 +336,10 @@ mod tests {
         ];
         for parallel in [1, 2, 5, 8] {
             assert_eq!(
-                outcomes_of(parallel, std::time::Duration::MAX),
+                outcomes_of(
+                    parallel,
+                    Instant::now() + std::time::Duration::from_secs(3600)
+                ),
                 expected,
                 "{parallel} at once"
             );
@@ -334,7 +348,7 @@ mod tests {
 
     #[test]
     fn nothing_is_tried_once_the_time_to_start_messages_is_up() {
-        assert_eq!(outcomes_of(2, std::time::Duration::ZERO), ["untried"; 5]);
+        assert_eq!(outcomes_of(2, Instant::now()), ["untried"; 5]);
     }
 
     #[test]

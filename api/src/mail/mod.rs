@@ -6,6 +6,6 @@ pub mod mailings;
 pub(crate) mod render;
 mod smtp;
 
-pub use delivery::{deliver_due, DeliveryReport, Mailer};
+pub use delivery::{deliver_due, DeliveryReport, Mailer, StepTimes};
 pub use render::{render, RenderError};
 pub use smtp::SmtpServer;

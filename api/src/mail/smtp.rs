@@ -14,7 +14,9 @@
 //! server's greeting nor sends that way, so both are done here on its connection.
 
 use std::borrow::Cow;
+use std::error::Error as StdError;
 use std::fmt;
+use std::io::{self, ErrorKind};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -27,7 +29,8 @@ use lettre::transport::smtp::response::Response;
 use lettre::transport::smtp::{Error, SMTP_PORT, SUBMISSIONS_PORT, SUBMISSION_PORT};
 use url::Url;
 
-/// How long any one exchange may take (lettre's default).
+/// How long any one exchange may take (lettre's default), when the message's deadline isn't
+/// nearer.
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// An idle connection older than this is closed rather than reused, before the server
 /// times it out (lettre's pool does the same).
@@ -89,30 +92,33 @@ impl SmtpServer {
         })
     }
 
-    fn connect(&self) -> Result<Connection, Error> {
+    fn connect(&self, finish_by: Instant) -> Result<Connection, Error> {
         let wrapped = match &self.tls {
             Tls::Wrapper(parameters) => Some(parameters),
             _ => None,
         };
         let mut connection = SmtpConnection::connect(
             (self.host.as_str(), self.port),
-            Some(TIMEOUT),
+            Some(time_for_an_exchange(finish_by)),
             &self.hello,
             wrapped,
             None,
         )?;
         match &self.tls {
             Tls::Opportunistic(parameters) if connection.can_starttls() => {
-                connection.starttls(parameters, &self.hello)?;
+                within(&mut connection, finish_by).starttls(parameters, &self.hello)?;
             }
-            Tls::Required(parameters) => connection.starttls(parameters, &self.hello)?,
+            Tls::Required(parameters) => {
+                within(&mut connection, finish_by).starttls(parameters, &self.hello)?;
+            }
             _ => {}
         }
         // Greeted again to read what lettre doesn't keep of the answer; before AUTH, which a
         // new greeting may reset.
-        let offers = Offers::from_greeting(&connection.command(Ehlo::new(self.hello.clone()))?);
+        let greeting = within(&mut connection, finish_by).command(Ehlo::new(self.hello.clone()))?;
+        let offers = Offers::from_greeting(&greeting);
         if let Some(credentials) = &self.credentials {
-            connection.auth(DEFAULT_MECHANISMS, credentials)?;
+            within(&mut connection, finish_by).auth(DEFAULT_MECHANISMS, credentials)?;
         }
         Ok(Connection {
             smtp: connection,
@@ -173,10 +179,15 @@ impl SmtpPool {
         }
     }
 
-    /// Sends one message. Blocking.
-    pub fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), Error> {
+    /// Sends one message, giving up with a timeout once `finish_by` has passed. Blocking.
+    pub fn send(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        finish_by: Instant,
+    ) -> Result<(), Error> {
         if let Some(mut connection) = self.take_idle() {
-            match transfer(&mut connection, envelope, message) {
+            match transfer(&mut connection, envelope, message, finish_by) {
                 Ok(()) => {
                     self.put_back(connection);
                     return Ok(());
@@ -184,7 +195,7 @@ impl SmtpPool {
                 // The server may have closed the connection while it was idle. It never
                 // answered, so it never took the message: try once on a new connection. Not
                 // after a timeout, when it may have taken it after all.
-                Err(error) if error.status().is_none() && !error.is_timeout() => {
+                Err(error) if error.status().is_none() && !timed_out(&error) => {
                     connection.smtp.abort();
                 }
                 Err(error) => {
@@ -193,8 +204,8 @@ impl SmtpPool {
                 }
             }
         }
-        let mut connection = self.server.connect()?;
-        let sent = transfer(&mut connection, envelope, message);
+        let mut connection = self.server.connect(finish_by)?;
+        let sent = transfer(&mut connection, envelope, message, finish_by);
         match sent {
             Ok(()) => self.put_back(connection),
             // After a refusal the conversation is in an unknown state: start afresh next time.
@@ -237,7 +248,12 @@ impl SmtpPool {
 
 /// One message's envelope and content, as `SmtpConnection::send` does it, but with the
 /// content and its closing dot in one write, and in as few writes as the server allows.
-fn transfer(open: &mut Connection, envelope: &Envelope, message: &[u8]) -> Result<(), Error> {
+fn transfer(
+    open: &mut Connection,
+    envelope: &Envelope,
+    message: &[u8],
+    finish_by: Instant,
+) -> Result<(), Error> {
     let mut parameters = Vec::new();
     let addresses = envelope.from().into_iter().chain(envelope.to());
     if addresses
@@ -266,23 +282,52 @@ fn transfer(open: &mut Connection, envelope: &Envelope, message: &[u8]) -> Resul
     if open.offers.pipelining {
         // `command` writes all of them at once and reads the first answer; the rest follow
         // in order. Any refusal ends the connection, so answers left unread don't matter.
-        smtp.command(commands.concat())?;
+        within(smtp, finish_by).command(commands.concat())?;
         for _ in 1..commands.len() {
-            smtp.read_response()?;
+            within(smtp, finish_by).read_response()?;
         }
     } else {
         for command in &commands {
-            smtp.command(command)?;
+            within(smtp, finish_by).command(command)?;
         }
     }
     if chunk.is_none() {
         match text {
             // `command` writes what it is given in one write, then reads the answer.
-            Some(text) => smtp.command(Content(text))?,
-            None => smtp.message(message)?,
+            Some(text) => within(smtp, finish_by).command(Content(text))?,
+            None => within(smtp, finish_by).message(message)?,
         };
     }
     Ok(())
+}
+
+/// Whether the server failed to answer in time, when it may have taken what it was sent.
+/// lettre's `Error::is_timeout` looks only for `TimedOut`, but on Unix a read that times out
+/// says `WouldBlock`.
+pub(super) fn timed_out(error: &Error) -> bool {
+    let mut source = StdError::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return matches!(io.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock);
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The connection, its next exchange to time out by `finish_by`. Setting the timeout fails
+/// only on a broken socket, and then the exchange itself fails and says why.
+fn within(smtp: &mut SmtpConnection, finish_by: Instant) -> &mut SmtpConnection {
+    let _ = smtp.set_timeout(Some(time_for_an_exchange(finish_by)));
+    smtp
+}
+
+/// `TIMEOUT`, or less if `finish_by` is nearer; a millisecond once it has passed, as a
+/// socket can't be given no time at all.
+fn time_for_an_exchange(finish_by: Instant) -> Duration {
+    finish_by
+        .saturating_duration_since(Instant::now())
+        .clamp(Duration::from_millis(1), TIMEOUT)
 }
 
 /// A message's content as sent after DATA: each line that starts with a dot gets another
@@ -307,6 +352,33 @@ impl fmt::Display for Content<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn listening() -> (std::net::TcpListener, SmtpServer) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = SmtpServer::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap();
+        (listener, server)
+    }
+
+    #[test]
+    fn a_server_that_does_not_answer_in_time_is_told_from_one_that_hung_up() {
+        // Connected (the kernel accepts), never greeted: the greeting is waited for in vain.
+        let (_silent, server) = listening();
+        let error = server
+            .connect(Instant::now() + Duration::from_millis(50))
+            .err()
+            .expect("no greeting");
+        assert!(timed_out(&error), "{error}");
+
+        let (listener, server) = listening();
+        let hang_up = std::thread::spawn(move || drop(listener.accept()));
+        let error = server
+            .connect(Instant::now() + TIMEOUT)
+            .err()
+            .expect("closed");
+        hang_up.join().unwrap();
+        assert!(!timed_out(&error), "{error}");
+    }
 
     #[test]
     fn content_doubles_leading_dots_and_ends_with_the_closing_dot() {
