@@ -1,6 +1,7 @@
 //! The service's background work, in every process: counting confirmed signatures, queueing
 //! mailings to signers, running invalidations, sending email, closing petitions at their
-//! deadline or at dissolution, anonymising signers, and reconciling counts. Each step is safe to run in several processes at once.
+//! deadline or at dissolution, anonymising signers, and reconciling counts. Each step is
+//! safe to run in several processes at once.
 
 use std::time::Duration;
 
@@ -106,8 +107,12 @@ impl Workers {
         let mut handled = 0;
         loop {
             let this = self.clone();
-            let Ok(thresholds) = self.thresholds().await else {
-                return handled;
+            let thresholds = match self.thresholds().await {
+                Ok(thresholds) => thresholds,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "email delivery could not read the thresholds; will retry");
+                    return handled;
+                }
             };
             let step = actix_web::rt::task::spawn_blocking(move || {
                 deliver_due(
