@@ -97,33 +97,42 @@ impl SmtpServer {
             Tls::Wrapper(parameters) => Some(parameters),
             _ => None,
         };
-        let mut connection = SmtpConnection::connect(
+        let timeout = time_for_an_exchange(finish_by);
+        let smtp = SmtpConnection::connect(
             (self.host.as_str(), self.port),
-            Some(time_for_an_exchange(finish_by)),
+            Some(timeout),
             &self.hello,
             wrapped,
             None,
         )?;
+        let mut connection = Connection {
+            smtp,
+            offers: Offers::default(),
+            timeout,
+        };
         match &self.tls {
-            Tls::Opportunistic(parameters) if connection.can_starttls() => {
-                within(&mut connection, finish_by).starttls(parameters, &self.hello)?;
+            Tls::Opportunistic(parameters) if connection.smtp.can_starttls() => {
+                connection
+                    .within(finish_by)
+                    .starttls(parameters, &self.hello)?;
             }
             Tls::Required(parameters) => {
-                within(&mut connection, finish_by).starttls(parameters, &self.hello)?;
+                connection
+                    .within(finish_by)
+                    .starttls(parameters, &self.hello)?;
             }
             _ => {}
         }
         // Greeted again to read what lettre doesn't keep of the answer; before AUTH, which a
         // new greeting may reset.
-        let greeting = within(&mut connection, finish_by).command(Ehlo::new(self.hello.clone()))?;
-        let offers = Offers::from_greeting(&greeting);
+        let hello = Ehlo::new(self.hello.clone());
+        connection.offers = Offers::from_greeting(&connection.within(finish_by).command(hello)?);
         if let Some(credentials) = &self.credentials {
-            within(&mut connection, finish_by).auth(DEFAULT_MECHANISMS, credentials)?;
+            connection
+                .within(finish_by)
+                .auth(DEFAULT_MECHANISMS, credentials)?;
         }
-        Ok(Connection {
-            smtp: connection,
-            offers,
-        })
+        Ok(connection)
     }
 }
 
@@ -163,6 +172,22 @@ impl Offers {
 struct Connection {
     smtp: SmtpConnection,
     offers: Offers,
+    /// The socket's timeout as last set.
+    timeout: Duration,
+}
+
+impl Connection {
+    /// The connection, its next exchange to time out by `finish_by`. The socket is told only
+    /// when that changes, which is in the last minute before a step must finish: not two
+    /// system calls for every exchange. Setting it fails only on a broken socket, and then
+    /// the exchange fails too and says why.
+    fn within(&mut self, finish_by: Instant) -> &mut SmtpConnection {
+        let timeout = time_for_an_exchange(finish_by);
+        if timeout != self.timeout && self.smtp.set_timeout(Some(timeout)).is_ok() {
+            self.timeout = timeout;
+        }
+        &mut self.smtp
+    }
 }
 
 /// Connections to one server, opened as senders need them and reused while they work.
@@ -278,24 +303,23 @@ fn transfer(
         Some(text) => format!("BDAT {} LAST\r\n{text}", text.len()),
         None => Data.to_string(),
     });
-    let smtp = &mut open.smtp;
     if open.offers.pipelining {
         // `command` writes all of them at once and reads the first answer; the rest follow
         // in order. Any refusal ends the connection, so answers left unread don't matter.
-        within(smtp, finish_by).command(commands.concat())?;
+        open.within(finish_by).command(commands.concat())?;
         for _ in 1..commands.len() {
-            within(smtp, finish_by).read_response()?;
+            open.within(finish_by).read_response()?;
         }
     } else {
         for command in &commands {
-            within(smtp, finish_by).command(command)?;
+            open.within(finish_by).command(command)?;
         }
     }
     if chunk.is_none() {
         match text {
             // `command` writes what it is given in one write, then reads the answer.
-            Some(text) => within(smtp, finish_by).command(Content(text))?,
-            None => within(smtp, finish_by).message(message)?,
+            Some(text) => open.within(finish_by).command(Content(text))?,
+            None => open.within(finish_by).message(message)?,
         };
     }
     Ok(())
@@ -313,13 +337,6 @@ pub(super) fn timed_out(error: &Error) -> bool {
         source = cause.source();
     }
     false
-}
-
-/// The connection, its next exchange to time out by `finish_by`. Setting the timeout fails
-/// only on a broken socket, and then the exchange itself fails and says why.
-fn within(smtp: &mut SmtpConnection, finish_by: Instant) -> &mut SmtpConnection {
-    let _ = smtp.set_timeout(Some(time_for_an_exchange(finish_by)));
-    smtp
 }
 
 /// `TIMEOUT`, or less if `finish_by` is nearer; a millisecond once it has passed, as a
