@@ -1,7 +1,10 @@
 //! Query parameters read as `web::Query` reads them, but a bad one is a problem+json that names
 //! it: serde_urlencoded's own errors ("invalid digit found in string") say neither which
-//! parameter nor what was sent.
+//! parameter nor what was sent. A parameter given twice takes its last value, as on the
+//! official site (Rails): scripts that add `&page=2` to a link that already has a page work.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
@@ -52,7 +55,9 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, FieldError> {
             field: name.into_owned(),
         });
     }
-    let deserializer = serde_urlencoded::Deserializer::new(pairs);
+    let query = last_value_of_each(query);
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let reason = error.inner().to_string();
         // A missing parameter fails at the level of the whole query, so its name is only in
@@ -76,6 +81,33 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, FieldError> {
             field,
         }
     })
+}
+
+/// `query` with each parameter once, where it first appears, with the last value it was
+/// given; serde_urlencoded refuses a parameter given twice. Most queries have no repeats and
+/// are returned as they are.
+fn last_value_of_each(query: &str) -> Cow<'_, str> {
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
+    let mut position = HashMap::new();
+    let mut repeated = false;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match position.get(&name) {
+            Some(&at) => {
+                pairs[at] = (name, value);
+                repeated = true;
+            }
+            None => {
+                position.insert(name.clone(), pairs.len());
+                pairs.push((name, value));
+            }
+        }
+    }
+    if !repeated {
+        return Cow::Borrowed(query);
+    }
+    let mut once_each = form_urlencoded::Serializer::new(String::new());
+    once_each.extend_pairs(pairs);
+    Cow::Owned(once_each.finish())
 }
 
 #[cfg(test)]
@@ -125,6 +157,23 @@ mod tests {
             fault.message,
             "token must not contain the NUL character (%00)"
         );
+    }
+
+    #[test]
+    fn a_parameter_given_twice_takes_its_last_value() {
+        let params: Params = parse("page=2&token=a&page=3&interval=day&page=4").unwrap();
+        assert_eq!(params.page, Some(4));
+        assert_eq!(params.token, "a");
+
+        let fault = parse::<Params>("token=a&page=2&page=abc").unwrap_err();
+        assert_eq!(fault.field, "page");
+        assert!(
+            fault.message.starts_with("page can't be \"abc\": "),
+            "{}",
+            fault.message
+        );
+        let fault = parse::<Params>("token=a&token=b%00").unwrap_err();
+        assert_eq!(fault.field, "token");
     }
 
     #[test]

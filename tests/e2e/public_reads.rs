@@ -169,6 +169,35 @@ async fn lists_page_with_absolute_links_and_survive_any_page_or_count() {
     assert_eq!(beyond["links"]["next"], Value::Null);
 }
 
+/// Scripts often add `&page=N` to a link that has a page already; the official site (Rails)
+/// takes a repeated parameter's last value, so this service must too.
+#[actix_web::test]
+async fn a_parameter_given_twice_takes_its_last_value() {
+    let app = TestApp::new();
+    for id in 1..=5 {
+        app.import(&petition(id, "rejected", None, id));
+    }
+    let page = app
+        .get("/petitions.json?state=open&count=2&page=1&state=rejected&page=2")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let page = page.json();
+    assert_eq!(ids(&page), vec![3, 2]);
+    assert_eq!(
+        page["links"]["self"],
+        "https://petitions.test/petitions.json?count=2&page=2&state=rejected"
+    );
+    let csv = app.get("/petitions.csv?state=open&state=rejected").await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.text().lines().count(), 6, "{}", csv.text());
+
+    let faulty = app
+        .get("/petitions/1/signatures-over-time.json?interval=day&interval=week")
+        .await;
+    assert_eq!(faulty.status, 400);
+    assert_eq!(faulty.json()["errors"][0]["field"], "interval");
+}
+
 #[actix_web::test]
 async fn facets_filter_and_order_the_official_petitions() {
     let app = TestApp::new().at("2017-10-01T00:00:00Z");
