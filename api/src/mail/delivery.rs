@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 use persistence::signatures::{self, EmailKind, OutgoingEmail};
 use persistence::{Database, PersistenceError};
 
-use super::render::{render, verify_link};
+use super::render::{render, sponsor_link, verify_link};
 use super::smtp::{timed_out, SmtpPool, SmtpServer};
 use crate::links::PublicUrl;
 
@@ -291,21 +291,117 @@ fn backoff(attempt: i32) -> Duration {
     Duration::seconds(30 * 2_i64.pow(exponent)).min(Duration::hours(1))
 }
 
-/// Without a mail server, the confirmation link goes to the log so a newcomer can follow it.
+/// Without a mail server, the links a newcomer must follow by hand go to the log.
 fn log_sent(email: &OutgoingEmail, mailer: &Mailer, links: &PublicUrl) {
-    if let (Mailer::Directory(dir), Some(EmailKind::SignatureConfirmation)) = (mailer, email.kind) {
-        let signature = &email.signature;
-        tracing::info!(
-            file = %dir.join(format!("{:010}.eml", email.id)).display(),
-            link = %verify_link(links, signature.signature_id, &signature.confirmation_token),
+    let Mailer::Directory(dir) = mailer else {
+        return;
+    };
+    let Some(to_follow) = links_to_follow_by_hand(email, links) else {
+        return;
+    };
+    let file = dir.join(format!("{:010}.eml", email.id));
+    match to_follow.supporter_link {
+        None => tracing::info!(
+            file = %file.display(),
+            link = %to_follow.confirmation_link,
             "confirmation email written"
-        );
+        ),
+        Some(supporter_link) => tracing::info!(
+            file = %file.display(),
+            link = %to_follow.confirmation_link,
+            supporter_link = %supporter_link,
+            "petition confirmation email written: confirm, then share the supporter link"
+        ),
     }
+}
+
+#[derive(Debug, PartialEq)]
+struct LinksToFollow {
+    confirmation_link: String,
+    /// Only in a creator's email: where would-be supporters POST their details.
+    supporter_link: Option<String>,
+}
+
+/// The links in `email` that someone trying the service without a mail server needs: a
+/// signer's confirmation link, or a creator's confirmation and supporter links.
+fn links_to_follow_by_hand(email: &OutgoingEmail, links: &PublicUrl) -> Option<LinksToFollow> {
+    let signature = &email.signature;
+    let supporter_link = match email.kind? {
+        EmailKind::SignatureConfirmation => None,
+        EmailKind::PetitionConfirmation => Some(sponsor_link(
+            links,
+            signature.petition_id,
+            signature.sponsor_token.as_deref()?,
+        )),
+        _ => return None,
+    };
+    Some(LinksToFollow {
+        confirmation_link: verify_link(
+            links,
+            signature.signature_id,
+            &signature.confirmation_token,
+        ),
+        supporter_link,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn email_of(kind: Option<EmailKind>, sponsor_token: Option<&str>) -> OutgoingEmail {
+        OutgoingEmail {
+            id: 7,
+            kind,
+            attempt: 1,
+            signature: signatures::SignatureMail {
+                signature_id: 12,
+                name: "Ada Lovelace".to_owned(),
+                email: "ada@example.com".to_owned(),
+                confirmation_token: "c0ffee".to_owned(),
+                unsubscribe_token: "u".to_owned(),
+                petition_id: 34,
+                petition_action: "Plant trees".to_owned(),
+                sponsor_token: sponsor_token.map(str::to_owned),
+                creator: sponsor_token.is_some(),
+                rejection: None,
+            },
+            about_name: None,
+            mailing: None,
+        }
+    }
+
+    #[test]
+    fn the_log_gives_a_signer_their_link_and_a_creator_both_of_theirs() {
+        let links = PublicUrl::new("https://petitions.test");
+        let signer = email_of(Some(EmailKind::SignatureConfirmation), None);
+        assert_eq!(
+            links_to_follow_by_hand(&signer, &links),
+            Some(LinksToFollow {
+                confirmation_link: "https://petitions.test/signatures/12/verify?token=c0ffee"
+                    .to_owned(),
+                supporter_link: None,
+            })
+        );
+        let creator = email_of(Some(EmailKind::PetitionConfirmation), Some("5p0n5"));
+        assert_eq!(
+            links_to_follow_by_hand(&creator, &links),
+            Some(LinksToFollow {
+                confirmation_link: "https://petitions.test/signatures/12/verify?token=c0ffee"
+                    .to_owned(),
+                supporter_link: Some(
+                    "https://petitions.test/petitions/34/sponsors?token=5p0n5".to_owned()
+                ),
+            })
+        );
+        for nothing_to_follow in [
+            email_of(Some(EmailKind::AlreadySigned), None),
+            email_of(Some(EmailKind::PetitionPublished), Some("5p0n5")),
+            email_of(None, None),
+        ] {
+            assert_eq!(links_to_follow_by_hand(&nothing_to_follow, &links), None);
+        }
+    }
 
     fn outcomes_of(parallel: usize, start_by: Instant) -> Vec<String> {
         let items = [1, 2, 3, 4, 5];
