@@ -112,6 +112,10 @@ async fn an_invalidation_strikes_out_what_it_describes_and_the_counts_fall() {
     let again = post_as(&app, &sysadmin, &format!("{path}/start"), json!({})).await;
     assert_eq!(again.status, 409);
     assert_eq!(again.json()["allowed_actions"], json!([]));
+    assert_eq!(
+        again.json()["detail"],
+        "the invalidation is completed, so you can't start it"
+    );
     let log = get_as(&app, &sysadmin, "/admin/audit-log").await.json();
     let actions: Vec<&str> = log["data"]
         .as_array()

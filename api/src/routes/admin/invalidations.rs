@@ -313,7 +313,7 @@ async fn transition(
             let allowed_actions = staff_actions(allowed);
             Err(ApiError::ActionNotAllowed {
                 detail: format!(
-                    "the invalidation is {}, so it can't {}",
+                    "the invalidation is {}, so you can't {} it",
                     from.as_str(),
                     event.as_str()
                 ),
