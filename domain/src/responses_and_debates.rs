@@ -291,6 +291,14 @@ mod tests {
                 ("debate_scheduled_on", ValidationError::InFuture),
             ]
         );
+        for not_a_day in ["2026-13-01", "2026-02-30", "2026-04-31"] {
+            let faults = DebateSchedule::parse(Some(not_a_day), None, today()).unwrap_err();
+            assert_eq!(
+                faults,
+                vec![("scheduled_debate_date", ValidationError::InvalidDate)],
+                "{not_a_day}"
+            );
+        }
     }
 
     #[test]

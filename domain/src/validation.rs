@@ -30,7 +30,7 @@ pub enum ValidationError {
     UnknownCountry,
     #[error("is not a valid pattern of its kind")]
     InvalidPattern,
-    #[error("must be a date written YYYY-MM-DD")]
+    #[error("must be a calendar date written YYYY-MM-DD, as 2026-01-31")]
     InvalidDate,
     #[error("must not be in the future")]
     InFuture,
