@@ -213,4 +213,13 @@ async fn popular_petitions_by_constituency_or_postcode() {
         .as_str()
         .unwrap()
         .contains("ZZ99 9ZZ"));
+    // A mistyped code is an error, not an empty ranking that looks like no one signed there.
+    let mistyped = app.get("/popular.json?constituency=E1400117").await;
+    assert_eq!(mistyped.status, 404);
+    assert!(mistyped.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("\"E1400117\""));
+    let lower_case = app.get("/popular.json?constituency=e14001172").await;
+    assert_eq!(lower_case.json()["data"], by_code["data"]);
 }

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use domain::deadline::london_date;
 use domain::Postcode;
 use persistence::petitions::find_count;
+use persistence::reference::constituency_exists;
 use persistence::statistics::{
     hourly_series, popular_in_constituency, related, trending, RankedPetition,
 };
@@ -262,7 +263,7 @@ pub struct PopularParams {
     responses(
         (status = 200, description = "Up to 10 open petitions, most signed in the constituency first", body = Ranking),
         (status = 400, description = "Neither or both of constituency and postcode, or not a postcode", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No constituency is known for the postcode", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No constituency has the code, or none is known for the postcode", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/popular.json")]
@@ -301,10 +302,21 @@ pub async fn popular_petitions(
             })
         }
     };
+    let lookup = ons_code.clone();
     let rows = state
         .db
-        .run(move |conn| popular_in_constituency(conn, &ons_code, POPULAR_SIZE))
-        .await?;
+        .run(move |conn| {
+            if !constituency_exists(conn, &lookup)? {
+                return Ok(None);
+            }
+            popular_in_constituency(conn, &lookup, POPULAR_SIZE).map(Some)
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "there is no constituency {ons_code:?}: give an ONS code from /constituencies.json, as E14001172"
+            ))
+        })?;
     Ok(super::cacheable_json(
         &ranking(&state, "/popular.json", &[query], rows),
         RANKING_MAX_AGE,
