@@ -164,18 +164,6 @@ pub fn list_constituencies(conn: &mut DbConnection) -> Result<Vec<Constituency>,
         .load(conn)?)
 }
 
-/// Whether `ons_code` is a Westminster constituency on the reference list.
-pub fn constituency_exists(
-    conn: &mut DbConnection,
-    ons_code: &str,
-) -> Result<bool, PersistenceError> {
-    use diesel::dsl::{exists, select};
-    Ok(select(exists(
-        constituencies::table.filter(constituencies::ons_code.eq(ons_code)),
-    ))
-    .get_result(conn)?)
-}
-
 pub fn list_parliaments(conn: &mut DbConnection) -> Result<Vec<Parliament>, PersistenceError> {
     Ok(parliaments::table
         .order(parliaments::opening_at.desc())

@@ -12,7 +12,9 @@ use domain::counting::hour_of;
 use domain::projection::RecentSignatures;
 use domain::state::PetitionState;
 
-use crate::schema::{petition_constituency_signatures, petition_hourly_signatures, petitions};
+use crate::schema::{
+    constituencies, petition_constituency_signatures, petition_hourly_signatures, petitions,
+};
 use crate::{DbConnection, PersistenceError};
 
 /// Confirmed signatures per hour, oldest first; hours with none are absent.
@@ -232,11 +234,20 @@ pub fn like_text(
 }
 
 /// The open petitions most signed in a constituency; the score is the constituency's count.
+/// `None` when `ons_code` is no constituency on the reference list: a mistyped code is not
+/// a constituency where no one signed.
 pub fn popular_in_constituency(
     conn: &mut DbConnection,
     ons_code: &str,
     limit: i64,
-) -> Result<Vec<RankedPetition>, PersistenceError> {
+) -> Result<Option<Vec<RankedPetition>>, PersistenceError> {
+    let known: bool = diesel::select(diesel::dsl::exists(
+        constituencies::table.filter(constituencies::ons_code.eq(ons_code)),
+    ))
+    .get_result(conn)?;
+    if !known {
+        return Ok(None);
+    }
     let rows: Vec<(i64, String, i64, i64)> = open_petitions()
         .inner_join(petition_constituency_signatures::table)
         .filter(petition_constituency_signatures::ons_code.eq(ons_code.to_owned()))
@@ -252,7 +263,7 @@ pub fn popular_in_constituency(
             petition_constituency_signatures::signature_count,
         ))
         .load(conn)?;
-    Ok(ranked(rows))
+    Ok(Some(ranked(rows)))
 }
 
 fn ranked(rows: Vec<(i64, String, i64, i64)>) -> Vec<RankedPetition> {

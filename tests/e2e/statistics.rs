@@ -207,19 +207,18 @@ async fn popular_petitions_by_constituency_or_postcode() {
 
     assert_eq!(app.get("/popular.json").await.status, 400);
     assert_eq!(app.get("/popular.json?postcode=nonsense").await.status, 400);
-    let unknown = app.get("/popular.json?postcode=ZZ99%209ZZ").await;
-    assert_eq!(unknown.status, 404);
-    assert!(unknown.json()["detail"]
-        .as_str()
-        .unwrap()
-        .contains("ZZ99 9ZZ"));
-    // A mistyped code is an error, not an empty ranking that looks like no one signed there.
-    let mistyped = app.get("/popular.json?constituency=E1400117").await;
-    assert_eq!(mistyped.status, 404);
-    assert!(mistyped.json()["detail"]
-        .as_str()
-        .unwrap()
-        .contains("\"E1400117\""));
+    for (path, named) in [
+        ("/popular.json?postcode=ZZ99%209ZZ", "ZZ99 9ZZ"),
+        // A mistyped code is an error, not an empty ranking that looks like no one signed there.
+        ("/popular.json?constituency=E1400117", "\"E1400117\""),
+    ] {
+        let unknown = app.get(path).await;
+        assert_eq!(unknown.status, 404, "{path}");
+        assert!(
+            unknown.json()["detail"].as_str().unwrap().contains(named),
+            "{path}"
+        );
+    }
     let lower_case = app.get("/popular.json?constituency=e14001172").await;
     assert_eq!(lower_case.json()["data"], by_code["data"]);
 }

@@ -8,7 +8,6 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use domain::deadline::london_date;
 use domain::Postcode;
 use persistence::petitions::find_count;
-use persistence::reference::constituency_exists;
 use persistence::statistics::{
     hourly_series, popular_in_constituency, related, trending, RankedPetition,
 };
@@ -305,12 +304,7 @@ pub async fn popular_petitions(
     let lookup = ons_code.clone();
     let rows = state
         .db
-        .run(move |conn| {
-            if !constituency_exists(conn, &lookup)? {
-                return Ok(None);
-            }
-            popular_in_constituency(conn, &lookup, POPULAR_SIZE).map(Some)
-        })
+        .run(move |conn| popular_in_constituency(conn, &lookup, POPULAR_SIZE))
         .await?
         .ok_or_else(|| {
             ApiError::not_found(format!(
